@@ -1,0 +1,3 @@
+module github.com/linuxwasm/gohost
+
+go 1.26
