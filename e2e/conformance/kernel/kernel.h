@@ -1,0 +1,197 @@
+/* Conformance kernel: shared declarations. Test equipment, not Linux. */
+#ifndef CONF_KERNEL_H
+#define CONF_KERNEL_H
+#include "layout.h"
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef int s32;
+typedef unsigned long long u64;
+typedef long long s64;
+typedef unsigned long size_t;
+#define NULL ((void *)0)
+typedef __builtin_va_list va_list;
+#define va_start(a, b) __builtin_va_start(a, b)
+#define va_end(a) __builtin_va_end(a)
+#define va_arg(a, t) __builtin_va_arg(a, t)
+
+#define NR_CPUS 64
+#define PAGE_SIZE 4096
+#define WASM_PAGE 65536
+#define COMMAND_LINE_SIZE 512
+#define TASK_COMM_LEN 16
+#define IRQ_IPI 0
+#define IRQ_TIMER 1
+#define IRQ_CPU 1
+#define NEVER (~0ULL)
+
+/* ---- host imports (section 2 of the ABI) ---- */
+struct task;
+extern void wasm_start_cpu(unsigned int cpu, struct task *idle, unsigned long start_stack);
+extern void wasm_stop_cpu(unsigned int cpu);
+extern struct task *wasm_create_and_run_task(struct task *prev, struct task *new, const char *name,
+					     unsigned long bin_start, unsigned long bin_end,
+					     unsigned long data_start, unsigned long table_start);
+extern void wasm_release_task(struct task *dead);
+extern struct task *wasm_serialize_tasks(struct task *prev, struct task *next);
+extern void wasm_panic(const char *msg);
+extern void wasm_dump_stacktrace(char *buf, unsigned long max);
+extern void wasm_load_executable(unsigned long bin_start, unsigned long bin_end,
+				 unsigned long data_start, unsigned long table_start);
+extern unsigned long long wasm_cpu_clock_get_monotonic(void);
+extern int wasm_driver_hvc_put(const char *buf, int count);
+extern int wasm_driver_hvc_get(char *buf, int count);
+/* wasm_user_mode_tail is called from entry.S only */
+
+/* ---- entry.S helpers ---- */
+extern void set_user_regs_asm(u32 sp, u32 tp);
+extern u32 get_stack_pointer_asm(void);
+extern char init_task[];
+
+/* ---- tasks ---- */
+enum { T_RUNNING = 0, T_BLOCKED = 1, T_DEAD = 2 };
+#define TF_KTHREAD 1
+#define TF_USER 2
+#define TF_IDLE 4
+#define TF_NEVER_RUN 8
+#define TF_AUTOREAP 16
+#define TASK_MAGIC 0x4b534154u
+
+struct sigaction_k {
+	u32 handler, flags, restorer, mask;
+};
+
+struct task {
+	u32 magic;
+	int pid;
+	char comm[TASK_COMM_LEN];
+	volatile int state;
+	int cpu;
+	volatile u32 flags;
+	struct task *rq_next;
+	struct task *all_next;
+	struct task *parent;
+	int (*fn)(void *);
+	void *arg;
+	/* user program */
+	u32 bin_start, bin_end, data_start, data_size, start_stack, table_size;
+	u32 regs_sp, regs_tp;
+	volatile int in_kernel;
+	int tail_flow;
+	int exec_pending;
+	int sigreturn_done;
+	volatile u32 sig_pending;
+	u32 sig_blocked;
+	int sig_depth;
+	struct sigaction_k sa[32];
+	/* life cycle */
+	int exit_code;
+	volatile int released, switched_out;
+	int owned_cpu;
+	volatile int vfork_done;
+	struct task *vfork_parent;
+	volatile int raise_count;
+	int raise_user;
+	u64 sleep_until;
+	struct task *sleep_next;
+	int on_sleep_list;
+	volatile int first_ran;
+	u64 t_first_run;
+	u32 clone_pending_sig; /* test hook: signal pending in the next clone child */
+	u32 scratch[8];
+};
+_Static_assert(sizeof(struct task) <= TASK_SIZE, "task too big");
+
+struct cpu {
+	struct task *idle;
+	struct task *curr;
+	struct task *rq_head, *rq_tail;
+	volatile int raised_irqs;
+	volatile int online;
+	volatile u64 timer_expiry;
+	struct task *sleepers;
+	struct task *switch_from;
+	struct task *user_owner;
+	struct task *waiter;
+	volatile int start_ok;
+	u32 start_stack_seen;
+	u64 t_checkin;
+};
+extern struct cpu cpus[NR_CPUS];
+
+static inline struct task *current(void)
+{
+	u32 sp = get_stack_pointer_asm();
+	return (struct task *)((sp & ~(u32)(THREAD_SIZE - 1)) + THREAD_SIZE - TASK_SIZE);
+}
+static inline u64 now(void) { return wasm_cpu_clock_get_monotonic(); }
+
+/* lib */
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strncpy_z(char *d, const char *s, size_t n);
+int vsnprintf(char *buf, int size, const char *fmt, va_list ap);
+int snprintf(char *buf, int size, const char *fmt, ...);
+u32 fnv1a(const u8 *p, u32 n, u32 h);
+void spin_lock(volatile int *l);
+void spin_unlock(volatile int *l);
+void atomic_sleep_ns(s64 ns);
+
+/* console */
+extern volatile int put_errors;
+void con_write_raw(const char *buf, int n, int chunk);
+void printk(const char *fmt, ...);
+void con_acquire(void);
+void con_release(void);
+void con_tty_write(const char *buf, int n);
+void check(const char *scen, const char *name, int ok, const char *fmt, ...);
+void info(const char *fmt, ...);
+extern volatile int checks_passed, checks_failed;
+
+/* mm */
+extern unsigned long memory_start, memory_end, memory_kernel_break;
+void *page_alloc(u32 size, u32 align);
+
+/* sched */
+extern volatile int sched_lock;
+extern volatile int switch_errors;
+struct task *alloc_task(void);
+struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu, u32 flags);
+void wake_up(struct task *t);
+void schedule(void);
+void finish_task_switch(struct task *last);
+extern volatile int rff_errors;
+int wait_cond(int (*cond)(void *), void *arg, s64 timeout_ns);
+void sleep_ms(int ms);
+void __attribute__((noreturn)) do_exit(int code);
+void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns);
+void release_task(struct task *t);
+void cpu_idle_loop(void);
+int cpu_up(int n, u64 timeout_ns);
+void raise_irq(int cpu, int irq);
+struct task *find_task(int pid);
+extern volatile int raise_total;
+extern struct task *volatile expect_raise_task;
+int wait_task_dead(struct task *t, s64 timeout_ns);
+int wait_task_parked(struct task *t, s64 timeout_ns);
+
+/* user */
+int do_execve(struct task *t, const char *path, const char *const *argv, const char *const *envp);
+int initrd_find(const char *path, const u8 **data, u32 *size);
+int initrd_list(int print);
+int parse_dylink(const u8 *p, u32 n, u32 *mem_size, u32 *mem_align, u32 *table_size, u32 *table_align);
+void prepare_user_return(struct task *t);
+int enosys_scenario(void);
+
+/* cmdline */
+const char *cmdline_get(const char *key, char *out, int outsize);
+int cmdline_int(const char *key, int def);
+int conf_selected(const char *name);
+int bench_selected(const char *name);
+
+#endif

@@ -1,0 +1,281 @@
+/* Freestanding helpers: strings, formatting, locks, console output. */
+#include "kernel.h"
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	u8 *dp = d;
+	const u8 *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	u8 *dp = d;
+	while (n--)
+		*dp++ = (u8)c;
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const u8 *x = a, *y = b;
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (u8)*a - (u8)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (u8)*a - (u8)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
+char *strncpy_z(char *d, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 1 < n && s[i]; i++)
+		d[i] = s[i];
+	d[i] = 0;
+	return d;
+}
+
+u32 fnv1a(const u8 *p, u32 n, u32 h)
+{
+	for (u32 i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int put_num(char *buf, int pos, int size, u64 v, int base, int width, int zero, int neg)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	while (n < width)
+		tmp[n++] = zero ? '0' : ' ';
+	while (n) {
+		if (pos < size - 1)
+			buf[pos] = tmp[n - 1];
+		pos++, n--;
+	}
+	return pos;
+}
+
+int vsnprintf(char *buf, int size, const char *fmt, va_list ap)
+{
+	int pos = 0;
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			if (pos < size - 1)
+				buf[pos] = *fmt;
+			pos++;
+			continue;
+		}
+		fmt++;
+		int zero = 0, width = 0, ll = 0;
+		if (*fmt == '0')
+			zero = 1, fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l')
+			ll++, fmt++;
+		switch (*fmt) {
+		case 'd': {
+			s64 v = ll >= 2 ? va_arg(ap, s64) : va_arg(ap, int);
+			pos = put_num(buf, pos, size, v < 0 ? -(u64)v : (u64)v, 10, width, zero, v < 0);
+			break;
+		}
+		case 'u': {
+			u64 v = ll >= 2 ? va_arg(ap, u64) : va_arg(ap, u32);
+			pos = put_num(buf, pos, size, v, 10, width, zero, 0);
+			break;
+		}
+		case 'x': {
+			u64 v = ll >= 2 ? va_arg(ap, u64) : va_arg(ap, u32);
+			pos = put_num(buf, pos, size, v, 16, width, zero, 0);
+			break;
+		}
+		case 'p': {
+			u32 v = (u32)va_arg(ap, void *);
+			if (pos < size - 1)
+				buf[pos] = '0';
+			pos++;
+			if (pos < size - 1)
+				buf[pos] = 'x';
+			pos++;
+			pos = put_num(buf, pos, size, v, 16, 8, 1, 0);
+			break;
+		}
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			int n = strlen(s);
+			for (int i = n; i < width; i++) {
+				if (pos < size - 1)
+					buf[pos] = ' ';
+				pos++;
+			}
+			while (*s) {
+				if (pos < size - 1)
+					buf[pos] = *s;
+				pos++, s++;
+			}
+			break;
+		}
+		case 'c':
+			if (pos < size - 1)
+				buf[pos] = (char)va_arg(ap, int);
+			pos++;
+			break;
+		default:
+			if (pos < size - 1)
+				buf[pos] = *fmt;
+			pos++;
+		}
+	}
+	if (size > 0)
+		buf[pos < size ? pos : size - 1] = 0;
+	return pos;
+}
+
+int snprintf(char *buf, int size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void spin_lock(volatile int *l)
+{
+	while (__atomic_exchange_n((int *)l, 1, __ATOMIC_ACQUIRE)) {
+		/* back off for up to 2 us without burning the whole time slice */
+		__builtin_wasm_memory_atomic_wait32((int *)l, 1, 2000);
+	}
+}
+
+void spin_unlock(volatile int *l)
+{
+	__atomic_store_n((int *)l, 0, __ATOMIC_RELEASE);
+}
+
+/* Sleep the whole CPU (like __delay/mdelay): memory.atomic.wait32 on a private
+   word that nobody notifies, timeout in nanoseconds. */
+void atomic_sleep_ns(s64 ns)
+{
+	static int never_notified;
+	__builtin_wasm_memory_atomic_wait32(&never_notified, 0, ns);
+}
+
+/* ---- console ---- */
+volatile int put_errors;
+volatile int checks_passed, checks_failed;
+static volatile int con_lock;
+
+/* Write bytes through wasm_driver_hvc_put in chunks of at most `chunk` bytes
+   (16 like the printk path, 4096 like the tty path). -EAGAIN is retried. */
+void con_write_raw(const char *buf, int n, int chunk)
+{
+	while (n > 0) {
+		int c = n < chunk ? n : chunk;
+		int r = wasm_driver_hvc_put(buf, c);
+		if (r == -11)
+			continue;
+		if (r != c) {
+			put_errors++;
+			if (r <= 0)
+				return;
+		}
+		if (r > c)
+			r = c;
+		buf += r;
+		n -= r;
+	}
+}
+
+void con_acquire(void) { spin_lock(&con_lock); }
+void con_release(void) { spin_unlock(&con_lock); }
+
+/* tty path (user write): chunks of up to 4096 bytes, no newline expansion */
+void con_tty_write(const char *buf, int n)
+{
+	spin_lock(&con_lock);
+	con_write_raw(buf, n, 4096);
+	spin_unlock(&con_lock);
+}
+
+static void con_line(const char *s, int n)
+{
+	spin_lock(&con_lock);
+	con_write_raw(s, n, 16);
+	spin_unlock(&con_lock);
+}
+
+void printk(const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 3)
+		n = sizeof(buf) - 3;
+	/* printk path: "\n" expanded to "\r\n" */
+	char out[800];
+	int o = 0;
+	for (int i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			out[o++] = '\r';
+		out[o++] = buf[i];
+	}
+	con_line(out, o);
+}
+
+void check(const char *scen, const char *name, int ok, const char *fmt, ...)
+{
+	char detail[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	for (char *p = detail; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (ok)
+		__atomic_fetch_add((int *)&checks_passed, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_add((int *)&checks_failed, 1, __ATOMIC_SEQ_CST);
+	printk("CONF %s %s %s %s\n", scen, name, ok ? "PASS" : "FAIL", detail);
+}

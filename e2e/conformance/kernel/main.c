@@ -1,0 +1,348 @@
+/*
+ * Boot (_start), memory, command line, sys_* stubs, private test syscalls,
+ * and kernel_init, which runs the selected scenarios.
+ */
+#include "kernel.h"
+
+char boot_command_line[COMMAND_LINE_SIZE];
+unsigned long memory_start, memory_end, memory_kernel_break;
+extern unsigned long initrd_start, initrd_end;
+/* 2.5 MiB of BSS, exported (kept alive) so the declared memory minimum is well
+   above 30 pages. */
+char conf_ballast[2621440];
+/* initialised data: checked at boot (one-time data init happened) */
+u32 conf_data_marker = 0x5eed1234u;
+
+/* ---- memory ---- */
+static volatile int mm_lock;
+static u32 heap_next, heap_limit;
+
+void *page_alloc(u32 size, u32 align)
+{
+	spin_lock(&mm_lock);
+	u32 p = (heap_next + align - 1) & ~(align - 1);
+	u32 e = p + ((size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	if (e > heap_limit || e < p) {
+		spin_unlock(&mm_lock);
+		printk("conf: out of memory (%u bytes)\n", size);
+		wasm_panic("conformance kernel: out of memory");
+		for (;;)
+			atomic_sleep_ns(100000000);
+	}
+	heap_next = e;
+	spin_unlock(&mm_lock);
+	return (void *)p;
+}
+
+/* ---- command line ---- */
+const char *cmdline_get(const char *key, char *out, int outsize)
+{
+	const char *p = boot_command_line;
+	int kl = strlen(key);
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p - tok > kl && !strncmp(tok, key, kl) && tok[kl] == '=') {
+			int n = p - tok - kl - 1;
+			if (n > outsize - 1)
+				n = outsize - 1;
+			memcpy(out, tok + kl + 1, n);
+			out[n] = 0;
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static int parse_uint(const char *s, u32 *v, int base)
+{
+	u32 r = 0;
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		int d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return 0;
+		r = r * base + d;
+	}
+	*v = r;
+	return 1;
+}
+
+int cmdline_int(const char *key, int def)
+{
+	char buf[24];
+	u32 v;
+	if (cmdline_get(key, buf, sizeof(buf)) && parse_uint(buf, &v, 10))
+		return v;
+	return def;
+}
+
+static int list_has(const char *list, const char *name)
+{
+	int nl = strlen(name);
+	const char *p = list;
+	while (*p) {
+		const char *s = p;
+		while (*p && *p != ',')
+			p++;
+		if (p - s == nl && !strncmp(s, name, nl))
+			return 1;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+int conf_selected(const char *name)
+{
+	char buf[256];
+	if (!cmdline_get("conf", buf, sizeof(buf)))
+		return 0;
+	if (list_has(buf, name))
+		return 1;
+	/* "all" selects every scenario except panic (which ends the machine) */
+	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "bench");
+}
+
+int bench_selected(const char *name)
+{
+	char buf[256];
+	if (conf_selected("bench"))
+		return 1;
+	if (!cmdline_get("bench", buf, sizeof(buf)))
+		return 0;
+	return list_has(buf, "all") || list_has(buf, name);
+}
+
+/* ---- sys_* stubs: imports (ENOSYS in this configuration), called through a
+   function table like the real syscall table ---- */
+extern long sys_fadvise64_64(int fd, long long offset, long long len, int advice);
+extern long sys_sync(void);
+extern long sys_fallocate(int fd, int mode, long long offset, long long len);
+extern long sys_quotactl(unsigned int cmd, const char *special, unsigned int id, void *addr);
+extern long sys_acct(const char *name);
+extern long sys_sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+
+static void *volatile stub_table[] = {
+	(void *)sys_fadvise64_64, (void *)sys_sync, (void *)sys_fallocate,
+	(void *)sys_quotactl, (void *)sys_acct, (void *)sys_sync_file_range,
+};
+
+static long call_stub(int i, u32 *a)
+{
+	s64 w1 = (s64)((u64)a[1] | (u64)a[2] << 32), w2 = (s64)((u64)a[3] | (u64)a[4] << 32);
+	switch (i) {
+	case 0:
+		return ((long (*)(int, long long, long long, int))stub_table[0])(a[0], w1, w2, a[5]);
+	case 1:
+		return ((long (*)(void))stub_table[1])();
+	case 2:
+		return ((long (*)(int, int, long long, long long))stub_table[2])(
+			a[0], a[1], (s64)((u64)a[2] | (u64)a[3] << 32), (s64)((u64)a[4] | (u64)a[5] << 32));
+	case 3:
+		return ((long (*)(unsigned, const char *, unsigned, void *))stub_table[3])(
+			a[0], (const char *)a[1], a[2], (void *)a[3]);
+	case 4:
+		return ((long (*)(const char *))stub_table[4])((const char *)a[0]);
+	case 5:
+		return ((long (*)(int, long long, long long, unsigned))stub_table[5])(a[0], w1, w2, a[5]);
+	}
+	return -38;
+}
+
+static const struct {
+	int nr;
+	const char *name;
+} stub_nrs[] = {{223, "sys_fadvise64_64"}, {81, "sys_sync"},	{47, "sys_fallocate"},
+		{60, "sys_quotactl"},	  {89, "sys_acct"}, {84, "sys_sync_file_range"}};
+
+int sys_stub_dispatch(int nr, u32 *a, int *handled)
+{
+	for (int i = 0; i < 6; i++)
+		if (stub_nrs[i].nr == nr) {
+			*handled = 1;
+			return call_stub(i, a);
+		}
+	*handled = 0;
+	return 0;
+}
+
+int enosys_scenario(void)
+{
+	u32 a[6] = {3, 0xffffffffu, 0x7fffffffu, 0x12345678u, 0x80000000u, 1};
+	for (int i = 0; i < 6; i++) {
+		long r = call_stub(i, a);
+		check("enosys", stub_nrs[i].name, r == -38, "ret=%d", (int)r);
+	}
+	return 0;
+}
+
+/* ---- private test syscalls used by the user programs ---- */
+#define NR_CONF_CHECK 1984
+#define NR_CONF_ECHO 1985
+#define NR_CONF_QUERY 1986
+#define NR_CONF_SLEEP 1987
+
+u32 echo_hash(int n, u32 sp, u32 tp, int nr, u32 *a)
+{
+	u32 w[10] = {n, sp, tp, nr, 0, 0, 0, 0, 0, 0};
+	for (int i = 0; i < n; i++)
+		w[4 + i] = a[i];
+	return fnv1a((const u8 *)w, 4 * (4 + n), 2166136261u);
+}
+
+int conf_user_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
+{
+	switch (nr) {
+	case NR_CONF_CHECK: {
+		const char *sc = (const char *)a[0], *ck = (const char *)a[1], *d = (const char *)a[3];
+		check(sc, ck, a[2] != 0, "%s", d ? d : "");
+		return 0;
+	}
+	case NR_CONF_ECHO:
+		return echo_hash(n, sp, tp, nr, a);
+	case NR_CONF_QUERY:
+		switch (a[0]) {
+		case 1:
+			return t->start_stack;
+		case 2:
+			return t->data_start;
+		case 3:
+			__atomic_fetch_or((int *)&t->sig_pending, 1 << a[1], __ATOMIC_SEQ_CST);
+			return a[2];
+		case 4:
+			t->clone_pending_sig = a[1];
+			return 0;
+		case 5:
+			return t->raise_count;
+		case 6:
+			return t->cpu;
+		case 7:
+			return t->data_size;
+		case 8:
+			return t->bin_start;
+		case 9:
+			return t->table_size;
+		case 10:
+			return t->pid;
+		}
+		return -22;
+	case NR_CONF_SLEEP:
+		sleep_ms(a[0]);
+		return 0;
+	}
+	return -38; /* ENOSYS */
+}
+
+/* ---- boot ---- */
+extern int kernel_init(void *);
+
+static void boot_checks(u32 pages_at_entry)
+{
+	char buf[64];
+	u32 v;
+	/* one-time data init happened before the host wrote parameters */
+	int bss_zero = 1;
+	for (u32 i = 0; i < sizeof(conf_ballast); i += 4099)
+		if (conf_ballast[i])
+			bss_zero = 0;
+	check("boot", "data_init", conf_data_marker == 0x5eed1234u && bss_zero, "marker=%x bss_zero=%d",
+	      conf_data_marker, bss_zero);
+	/* command line: NUL-terminated within 512 bytes, length as announced */
+	u32 len = 0;
+	while (len < COMMAND_LINE_SIZE && boot_command_line[len])
+		len++;
+	check("boot", "cmdline_nul", len < COMMAND_LINE_SIZE, "len=%u", len);
+	if (cmdline_get("cmdline_len", buf, sizeof(buf)) && parse_uint(buf, &v, 10))
+		check("boot", "cmdline_len", v == len, "expected=%u got=%u", v, len);
+	if (cmdline_get("cmdline_fnv", buf, sizeof(buf)) && parse_uint(buf, &v, 16)) {
+		/* FNV-1a 32 of the command line as seen, with the 8 digits of this
+		   token's value replaced by '0' */
+		char tmp[COMMAND_LINE_SIZE];
+		memcpy(tmp, boot_command_line, len);
+		for (u32 i = 0; i + 12 <= len; i++)
+			if (!memcmp(tmp + i, "cmdline_fnv=", 12) && (i == 0 || tmp[i - 1] == ' ')) {
+				for (u32 j = i + 12; j < len && j < i + 20; j++)
+					tmp[j] = '0';
+				break;
+			}
+		u32 h = fnv1a((const u8 *)tmp, len, 2166136261u);
+		check("boot", "cmdline_fnv", h == v, "expected=%08x got=%08x", v, h);
+	}
+	/* initrd at the top of memory as it stands at _start entry */
+	u32 is = initrd_start, ie = initrd_end;
+	u32 ilen = ie - is;
+	u32 expect_start = pages_at_entry * WASM_PAGE - ((ilen + WASM_PAGE - 1) / WASM_PAGE) * WASM_PAGE;
+	check("boot", "initrd_placement", is == expect_start && ie >= is && is % WASM_PAGE == 0,
+	      "initrd_start=%x initrd_end=%x pages=%u", is, ie, pages_at_entry);
+	if (cmdline_get("initrd_len", buf, sizeof(buf)) && parse_uint(buf, &v, 10))
+		check("boot", "initrd_len", v == ilen, "expected=%u got=%u", v, ilen);
+	else
+		check("boot", "initrd_len", 0, "initrd_len= missing on the command line");
+	if (cmdline_get("initrd_fnv", buf, sizeof(buf)) && parse_uint(buf, &v, 16)) {
+		u32 h = ie > is ? fnv1a((const u8 *)is, ilen, 2166136261u) : 2166136261u;
+		check("boot", "initrd_fnv", h == v, "expected=%08x got=%08x", v, h);
+	} else
+		check("boot", "initrd_fnv", 0, "initrd_fnv= missing on the command line");
+}
+
+void start_kernel_c(void)
+{
+	struct task *it = (struct task *)init_task;
+	u32 pages = __builtin_wasm_memory_size(0);
+	int boot = conf_selected("boot");
+
+	printk("conformance kernel (linux-wasm host ABI test equipment, not Linux)\n");
+	printk("Command line: %s\n", boot_command_line);
+	if (boot)
+		boot_checks(pages);
+
+	/* head.S: reserve everything allocated so far, grow towards 0x1FFF pages,
+	   stepping down one page at a time on failure */
+	memory_start = 0x10000;
+	memory_kernel_break = pages * WASM_PAGE;
+	u32 grow = pages < 0x1FFF ? 0x1FFF - pages : 0;
+	while (grow >= 16 && __builtin_wasm_memory_grow(0, grow) == (unsigned long)-1)
+		grow--;
+	if (grow < 16) {
+		printk("conf: could not grow memory by 16 pages\n");
+		return;
+	}
+	memory_end = grow * WASM_PAGE; /* quirk of the initial release, kept */
+	if (boot)
+		check("boot", "memory_grow", __builtin_wasm_memory_size(0) == pages + grow,
+		      "pages_before=%u grown=%u memory_end=%x", pages, grow, (u32)memory_end);
+	heap_next = memory_kernel_break;
+	heap_limit = memory_end;
+	if (heap_limit <= heap_next + 64 * PAGE_SIZE) {
+		wasm_panic("conformance kernel: boot image too large for the memory_end quirk");
+		return;
+	}
+
+	/* CPU 0's idle task */
+	it->magic = TASK_MAGIC;
+	it->pid = 0;
+	strncpy_z(it->comm, "swapper/0", TASK_COMM_LEN);
+	it->flags = TF_IDLE | TF_KTHREAD;
+	it->cpu = 0;
+	it->owned_cpu = -1;
+	cpus[0].idle = it;
+	cpus[0].curr = it;
+	cpus[0].timer_expiry = NEVER;
+	cpus[0].online = 1;
+	cpus[0].start_ok = 1;
+
+	/* rest_init */
+	kthread_create(kernel_init, NULL, "kernel_init", 0, 0);
+	cpu_idle_loop();
+}

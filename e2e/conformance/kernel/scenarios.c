@@ -1,0 +1,710 @@
+/*
+ * kernel_init (PID 1): brings up the boot CPUs and runs the scenarios and
+ * benchmarks selected on the command line.
+ */
+#include "kernel.h"
+
+static int maxcpus;
+static struct {
+	int ok;
+	u64 ns;
+} boot_up[NR_CPUS];
+
+static int flag_cond(void *a) { return *(volatile int *)a != 0; }
+
+static int user_cpu(void)
+{
+	/* user scenario "init" tasks run on CPU 2 when it is online, so clone
+	   children (pinned to the lowest free CPU, skipping 1) land elsewhere */
+	return cpus[2].online ? 2 : 0;
+}
+
+static int other_cpu(void)
+{
+	for (int c = NR_CPUS - 1; c > 0; c--)
+		if (cpus[c].online)
+			return c;
+	cpu_up(1, 10000000000LL);
+	return cpus[1].online ? 1 : 0;
+}
+
+/* ---- running user programs (kthread -> execve -> ret_from_fork returns 0) ---- */
+struct exec_req {
+	const char *path;
+	const char *argv[6];
+};
+
+static int exec_fn(void *a)
+{
+	struct exec_req *r = a;
+	static const char *const envp[] = {"HOME=/", "CONF=1", NULL};
+	int e = do_execve(current(), r->path, r->argv, envp);
+	if (e) {
+		printk("conf: execve %s failed: %d\n", r->path, e);
+		return 1;
+	}
+	return 0;
+}
+
+/* Run a program to completion; returns its exit status (-1 on timeout). The
+   zombie is released by us (parent side). */
+static int run_user(const char *scen, const char *path, const char *a0, const char *a1, const char *a2,
+		    s64 timeout_ns, struct task **out, int keep)
+{
+	static struct exec_req req;
+	req.path = path;
+	req.argv[0] = a0;
+	req.argv[1] = a1;
+	req.argv[2] = a2;
+	req.argv[3] = NULL;
+	struct task *t = kthread_create(exec_fn, &req, "uinit", user_cpu(), 0);
+	if (out)
+		*out = t;
+	if (!wait_task_dead(t, timeout_ns)) {
+		check(scen, a1 ? a1 : "run", 0, "program %s %s did not exit in time", path, a1 ? a1 : "");
+		return -1;
+	}
+	int st = t->exit_code;
+	if (!keep)
+		release_task(t);
+	return st;
+}
+
+/* ---- 2 console out ---- */
+static char blob[4096];
+
+static void scen_console(void)
+{
+	int before = put_errors;
+	check("console", "ascii", 1, "The quick brown fox jumps over the lazy dog 0123456789 !#$%%&()*+,-./:;<=>?@[]^_{|}~");
+	con_acquire();
+	static const char l1[] = "CONF console utf8split PASS split=";
+	con_write_raw(l1, sizeof(l1) - 1, 16);
+	int r1 = wasm_driver_hvc_put("\xe2", 1);
+	int r2 = wasm_driver_hvc_put("\x82\xac", 2);
+	static const char l2[] = " (one EURO SIGN U+20AC split 1+2 bytes over two put calls)\r\n";
+	con_write_raw(l2, sizeof(l2) - 1, 16);
+	con_release();
+	checks_passed++;
+	check("console", "split_put_returns", r1 == 1 && r2 == 2, "r1=%d r2=%d", r1, r2);
+	/* one 4096-byte put: "CONFBLOB " + pattern + "\r\n" */
+	memcpy(blob, "CONFBLOB ", 9);
+	for (int i = 9; i < 4094; i++)
+		blob[i] = 'A' + (i - 9) % 26;
+	blob[4094] = '\r';
+	blob[4095] = '\n';
+	con_acquire();
+	int r = wasm_driver_hvc_put(blob, 4096);
+	con_release();
+	check("console", "put4096", r == 4096, "ret=%d", r);
+	check("console", "put_returns_count", put_errors == before, "short_or_failed_puts=%d", put_errors - before);
+}
+
+/* ---- 3 console in ---- */
+static void hexline(const u8 *b, int n)
+{
+	char h[40];
+	for (int i = 0; i < n; i++) {
+		h[2 * i] = "0123456789abcdef"[b[i] >> 4];
+		h[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+	}
+	h[2 * n] = 0;
+	printk("CONF input got %s\n", h);
+}
+
+static void scen_input(void)
+{
+	static u8 buf[32];
+	char kb[16];
+	u32 until = 0x100;
+	int interactive = cmdline_get("input_until", kb, sizeof(kb)) != NULL;
+	if (interactive) {
+		u32 v;
+		until = 0x100;
+		const char *p = kb;
+		v = 0;
+		for (; *p; p++)
+			v = v * 16 + (*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
+		until = v & 0xff;
+	}
+	int timeout_s = cmdline_int("input_timeout", 20);
+	int over = 0, neg = 0, empties = 0, got_total = 0, done = 0;
+	u64 max_empty = 0;
+	if (interactive)
+		check("input", "ready", 1, "until=%02x timeout_s=%d", until, timeout_s);
+	u64 end = now() + (u64)timeout_s * 1000000000ULL;
+	int polls = interactive ? 0x7fffffff : 20;
+	for (int i = 0; i < polls && !done; i++) {
+		memset(buf, 0xA5, sizeof(buf));
+		u64 t0 = now();
+		int n = wasm_driver_hvc_get((char *)buf, 16);
+		u64 dt = now() - t0;
+		for (int j = 16; j < 32; j++)
+			if (buf[j] != 0xA5)
+				over = 1;
+		if (n > 16)
+			over = 1;
+		if (n < 0)
+			neg++;
+		if (n == 0) {
+			empties++;
+			if (dt > max_empty)
+				max_empty = dt;
+		}
+		if (n > 0 && n <= 16) {
+			hexline(buf, n);
+			got_total += n;
+			for (int j = 0; j < n; j++)
+				if (buf[j] == until)
+					done = 1;
+			continue; /* keep draining while data comes */
+		}
+		if (interactive && now() > end)
+			break;
+		atomic_sleep_ns(10000000); /* <= 10 ms atomic-wait sleep between polls */
+	}
+	check("input", "bounded", !over, "never more than count bytes written");
+	check("input", "no_negative", neg == 0, "negative_returns=%d", neg);
+	check("input", "empty_returns_zero", empties > 0, "empty_polls=%d", empties);
+	check("input", "empty_fast", max_empty < 5000000, "max_empty_poll_us=%u", (u32)(max_empty / 1000));
+	if (interactive)
+		check("input", "terminator", done, "bytes=%d", got_total);
+}
+
+/* ---- 4 clock ---- */
+static volatile int pp_turn, pp_stop;
+static volatile u64 pp_last;
+static volatile int pp_bad;
+
+static int pingpong_peer(void *a)
+{
+	(void)a;
+	for (;;) {
+		while (__atomic_load_n((int *)&pp_turn, __ATOMIC_SEQ_CST) != 1) {
+			if (pp_stop)
+				return 0;
+			__builtin_wasm_memory_atomic_wait32((int *)&pp_turn, 0, 100000000);
+		}
+		u64 t = now();
+		if (t < pp_last)
+			pp_bad++;
+		pp_last = t;
+		__atomic_store_n((int *)&pp_turn, 0, __ATOMIC_SEQ_CST);
+		__builtin_wasm_memory_atomic_notify((int *)&pp_turn, 1);
+	}
+}
+
+static void scen_clock(void)
+{
+	u64 prev = now(), first = prev;
+	int dec = 0;
+	for (int i = 0; i < 1000; i++) {
+		u64 t = now();
+		if (t < prev)
+			dec++;
+		prev = t;
+	}
+	check("clock", "range", first > 0 && (s64)first > 0, "value=%llu", first);
+	check("clock", "monotonic_local", dec == 0, "decreases=%d", dec);
+	u64 t0 = now();
+	atomic_sleep_ns(20000000);
+	u64 d = now() - t0;
+	check("clock", "atomic_wait_20ms", d >= 20000000ULL && d < 2000000000ULL, "elapsed_ns=%llu", d);
+	t0 = now();
+	sleep_ms(30);
+	d = now() - t0;
+	check("clock", "timer_sleep_30ms", d >= 30000000ULL && d < 3000000000ULL, "elapsed_ns=%llu", d);
+	/* cross-worker ping-pong: readings must never decrease */
+	int oc = other_cpu();
+	pp_turn = 0;
+	pp_stop = 0;
+	pp_bad = 0;
+	pp_last = now();
+	struct task *peer = kthread_create(pingpong_peer, NULL, "clockpeer", oc, TF_AUTOREAP);
+	int rounds = 0;
+	u64 end = now() + 20000000000ULL;
+	for (; rounds < 2000 && now() < end; rounds++) {
+		__atomic_store_n((int *)&pp_turn, 1, __ATOMIC_SEQ_CST);
+		__builtin_wasm_memory_atomic_notify((int *)&pp_turn, 1);
+		while (__atomic_load_n((int *)&pp_turn, __ATOMIC_SEQ_CST) != 0 && now() < end)
+			__builtin_wasm_memory_atomic_wait32((int *)&pp_turn, 1, 100000000);
+		u64 t = now();
+		if (t < pp_last)
+			pp_bad++;
+		pp_last = t;
+	}
+	pp_stop = 1;
+	__builtin_wasm_memory_atomic_notify((int *)&pp_turn, 1);
+	(void)peer;
+	check("clock", "monotonic_cross_worker", pp_bad == 0 && rounds == 2000, "cpu0<->cpu%d rounds=%d decreases=%d",
+	      oc, rounds, pp_bad);
+}
+
+/* ---- 5 SMP ---- */
+static volatile int smp_ran[NR_CPUS];
+
+static int smp_probe(void *a)
+{
+	int n = (int)a;
+	struct task *t = current();
+	smp_ran[n] = (t->cpu == n && t->magic == TASK_MAGIC) ? 1 : 2;
+	return 0;
+}
+
+static void scen_smp(void)
+{
+	int want = cmdline_int("smp_cpus", 4);
+	if (want > NR_CPUS)
+		want = NR_CPUS;
+	for (int n = 1; n < maxcpus; n++) {
+		check("smp", "boot_cpu_online", boot_up[n].ok, "cpu=%d us=%u", n, (u32)(boot_up[n].ns / 1000));
+		check("smp", "start_stack", cpus[n].start_ok, "cpu=%d start_stack=%x idle=%p", n,
+		      cpus[n].start_stack_seen, cpus[n].idle);
+	}
+	for (int n = maxcpus; n < want; n++) {
+		u64 t0 = now();
+		int ok = cpu_up(n, 10000000000LL);
+		check("smp", "cpu_online", ok, "cpu=%d us=%u", n, (u32)((now() - t0) / 1000));
+		check("smp", "start_stack", cpus[n].start_ok, "cpu=%d start_stack=%x idle=%p", n,
+		      cpus[n].start_stack_seen, cpus[n].idle);
+	}
+	for (int n = 1; n < NR_CPUS; n++) {
+		if (!cpus[n].online)
+			continue;
+		smp_ran[n] = 0;
+		kthread_create(smp_probe, (void *)n, "smpprobe", n, TF_AUTOREAP);
+		wait_cond(flag_cond, (void *)&smp_ran[n], 10000000000LL);
+		check("smp", "runs_task", smp_ran[n] == 1, "cpu=%d", n);
+	}
+}
+
+/* ---- 6 task switch ---- */
+struct pp {
+	volatile int turn, rounds, stop;
+	struct task *a, *b;
+	int n;
+	volatile int done;
+};
+
+static int turn0(void *a) { return ((struct pp *)a)->turn == 0; }
+static int turn1(void *a) { return ((struct pp *)a)->turn == 1; }
+
+static int pp_a(void *arg)
+{
+	struct pp *p = arg;
+	for (int i = 0; i < p->n; i++) {
+		wait_cond(turn0, p, -1);
+		p->turn = 1;
+		wake_up(p->b);
+	}
+	wait_cond(turn0, p, -1);
+	p->done |= 1;
+	wake_up(p->a->parent);
+	return 0;
+}
+
+static int pp_b(void *arg)
+{
+	struct pp *p = arg;
+	for (int i = 0; i < p->n; i++) {
+		wait_cond(turn1, p, -1);
+		p->rounds++;
+		p->turn = 0;
+		wake_up(p->a);
+	}
+	p->done |= 2;
+	wake_up(p->a->parent);
+	return 0;
+}
+
+static int pp_done(void *a) { return ((struct pp *)a)->done == 3; }
+
+/* returns ns per round trip, or 0 on failure */
+static u64 run_pingpong(int cpu_a, int cpu_b, int n, int *rounds)
+{
+	static struct pp p;
+	memset((void *)&p, 0, sizeof(p));
+	p.n = n;
+	p.turn = 0; /* a sends first; b answers each send; a consumes the last answer */
+	u64 t0 = now();
+	p.b = kthread_create(pp_b, &p, "ping_b", cpu_b, TF_AUTOREAP);
+	p.a = kthread_create(pp_a, &p, "ping_a", cpu_a, TF_AUTOREAP);
+	int ok = wait_cond(pp_done, &p, 120000000000LL);
+	u64 dt = now() - t0;
+	*rounds = p.rounds;
+	return ok ? dt / (n ? n : 1) : 0;
+}
+
+static void scen_switch(void)
+{
+	int se = switch_errors, re = rff_errors, rounds;
+	run_pingpong(0, 0, 1000, &rounds);
+	check("switch", "same_cpu_pingpong", rounds == 1000, "cpu0 rounds=%d", rounds);
+	int oc = other_cpu();
+	run_pingpong(0, oc, 1000, &rounds);
+	check("switch", "cross_cpu_pingpong", rounds == 1000, "cpu0<->cpu%d rounds=%d (wakes race the target's park)",
+	      oc, rounds);
+	check("switch", "last_task", switch_errors == se, "mismatches=%d", switch_errors - se);
+	check("switch", "ret_from_fork_prev", rff_errors == re, "errors=%d", rff_errors - re);
+}
+
+/* ---- 13 release ---- */
+static volatile int rel_flag;
+
+static int rel_fn(void *a)
+{
+	(void)a;
+	rel_flag = 1;
+	wake_up(current()->parent);
+	return 0;
+}
+
+static int rel_delayed_fn(void *a)
+{
+	(void)a;
+	rel_flag = 1;
+	/* zombie for 50 ms before the final switch, parent releases meanwhile */
+	do_exit_delayed(0, 50000000);
+}
+
+static int freed(struct task *t) { return t->released && t->switched_out; }
+
+static void scen_release(void)
+{
+	int c = other_cpu();
+	/* (a) self-release then final switch */
+	rel_flag = 0;
+	struct task *k1 = kthread_create(rel_fn, NULL, "rel_self", c, TF_AUTOREAP);
+	wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	u64 end = now() + 10000000000ULL;
+	while (!freed(k1) && now() < end)
+		sleep_ms(2);
+	check("release", "self_release", freed(k1), "task=%p cpu=%d", k1, c);
+	/* (b) the CPU still schedules; freed address reused; parent-side release
+	   of a parked zombie */
+	rel_flag = 0;
+	struct task *k2 = kthread_create(rel_fn, NULL, "rel_zombie", c, 0);
+	int ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	check("release", "cpu_schedules_after_self_release", ran, "cpu=%d", c);
+	check("release", "address_reuse", k2 == k1, "old=%p new=%p", k1, k2);
+	wait_task_dead(k2, 10000000000LL);
+	int parked = wait_task_parked(k2, 10000000000LL);
+	release_task(k2);
+	check("release", "parent_release_parked_zombie", parked && freed(k2), "task=%p", k2);
+	rel_flag = 0;
+	struct task *k3 = kthread_create(rel_fn, NULL, "rel_after", c, TF_AUTOREAP);
+	ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	check("release", "cpu_schedules_after_parent_release", ran && k3 == k2, "cpu=%d old=%p new=%p", c, k2, k3);
+	end = now() + 10000000000ULL;
+	while (!freed(k3) && now() < end)
+		sleep_ms(2);
+	/* (c) parent releases before the zombie's final switch */
+	rel_flag = 0;
+	struct task *k4 = kthread_create(rel_delayed_fn, NULL, "rel_race", c, 0);
+	wait_task_dead(k4, 10000000000LL);
+	int early = !k4->switched_out;
+	release_task(k4);
+	check("release", "release_before_final_switch", early, "released while not yet switched out: %d", early);
+	rel_flag = 0;
+	struct task *k5 = kthread_create(rel_fn, NULL, "rel_after2", c, TF_AUTOREAP);
+	ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	check("release", "cpu_schedules_after_early_release", ran, "cpu=%d reuse=%d", c, k5 == k4);
+	end = now() + 10000000000ULL;
+	while (!freed(k5) && now() < end)
+		sleep_ms(2);
+}
+
+/* ---- 14 exceptions ---- */
+static int trap_fn(void *a)
+{
+	(void)a;
+	rel_flag = 1;
+	__builtin_trap();
+}
+
+static void user_exception(const char *mode, int expect_status)
+{
+	struct task *t;
+	int st = run_user("exceptions", "/bin/conf_a", "conf_a", mode, NULL, 30000000000LL, &t, 1);
+	if (st == -1)
+		return;
+	check("exceptions", mode, st == expect_status && t->raise_count == 1 && t->raise_user == 1,
+	      "status=%d expected=%d raise_exception_calls=%d user_mode=%d", st, expect_status, t->raise_count,
+	      t->raise_user);
+	release_task(t);
+}
+
+static void scen_exceptions(void)
+{
+	user_exception("trap", 4);
+	user_exception("abort", 4);
+	/* SIGILL handler installed: raise_exception returns; a conforming host runs
+	   the handler and then ends the task with kill(getpid(), SIGKILL) */
+	user_exception("sigill", 9);
+	int c = other_cpu();
+	rel_flag = 0;
+	struct task *k = kthread_create(trap_fn, NULL, "ktrap", c, 0);
+	int dead = wait_task_dead(k, 20000000000LL);
+	check("exceptions", "kernel_unreachable", dead && k->raise_count == 1 && k->raise_user == 0 && k->exit_code == 4,
+	      "dead=%d raise_exception_calls=%d user_mode=%d", dead, k->raise_count, k->raise_user);
+	if (dead) {
+		wait_task_parked(k, 5000000000LL);
+		release_task(k);
+	}
+	rel_flag = 0;
+	kthread_create(rel_fn, NULL, "after_ktrap", c, TF_AUTOREAP);
+	int ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	check("exceptions", "cpu_schedules_after_kernel_trap", ran, "cpu=%d", c);
+}
+
+/* ---- 15 stacktrace ---- */
+static void scen_stacktrace(void)
+{
+	static char buf[1100];
+	memset(buf, 0x5a, sizeof(buf));
+	wasm_dump_stacktrace(buf, 1000);
+	int len = -1;
+	for (int i = 0; i < 1000; i++)
+		if (!buf[i]) {
+			len = i;
+			break;
+		}
+	int intact = 1;
+	for (int i = 1000; i < 1100; i++)
+		if (buf[i] != 0x5a)
+			intact = 0;
+	check("stacktrace", "nul_terminated", len >= 0 && len <= 999, "len=%d", len);
+	check("stacktrace", "bounded", intact, "no write past max_size");
+	memset(buf, 0x5a, sizeof(buf));
+	wasm_dump_stacktrace(buf, 16);
+	len = -1;
+	for (int i = 0; i < 16; i++)
+		if (!buf[i]) {
+			len = i;
+			break;
+		}
+	intact = 1;
+	for (int i = 16; i < 64; i++)
+		if (buf[i] != 0x5a)
+			intact = 0;
+	check("stacktrace", "small_max", len >= 0 && intact, "max=16 len=%d", len);
+}
+
+/* ---- 17 panic ---- */
+static int panic_fn(void *a)
+{
+	(void)a;
+	int me = current()->cpu;
+	for (int n = 0; n < NR_CPUS; n++)
+		if (n != me && cpus[n].online) {
+			printk("CONF panic stop_cpu PASS cpu=%d\n", n);
+			wasm_stop_cpu(n);
+		}
+	printk("Kernel panic - not syncing: conformance panic test\n");
+	wasm_panic("conformance panic test");
+	printk("---[ end Kernel panic - not syncing: conformance panic test ]---\n");
+	for (;;)
+		atomic_sleep_ns(100000000);
+}
+
+/* ---- benchmarks ---- */
+static volatile int bench_flag;
+
+static int bench_create_fn(void *a)
+{
+	(void)a;
+	bench_flag = 1;
+	wake_up(current()->parent);
+	return 0;
+}
+
+static void bench(const char *name, u64 value, const char *unit, int n)
+{
+	printk("BENCH %s %llu %s n=%d\n", name, value, unit, n);
+}
+
+static void run_benchmarks(void)
+{
+	if (bench_selected("clock")) {
+		u64 t0 = now();
+		for (int i = 0; i < 1000000; i++)
+			(void)now();
+		bench("clock", (now() - t0) / 1000000, "ns/call", 1000000);
+	}
+	if (bench_selected("switch")) {
+		int rounds;
+		u64 ns = run_pingpong(0, 0, 10000, &rounds);
+		bench("switch", ns, "ns/roundtrip", rounds);
+	}
+	if (bench_selected("create")) {
+		int c = other_cpu(), n = 0;
+		u64 total = 0;
+		for (int i = 0; i < 500; i++) {
+			bench_flag = 0;
+			u64 t0 = now();
+			struct task *t = kthread_create(bench_create_fn, NULL, "bench", c, TF_AUTOREAP);
+			if (!wait_cond(flag_cond, (void *)&bench_flag, 20000000000LL))
+				break;
+			total += t->t_first_run - t0;
+			n++;
+			u64 end = now() + 5000000000ULL;
+			while (!freed(t) && now() < end)
+				sleep_ms(1);
+		}
+		bench("create", n ? total / n / 1000 : 0, "us/task", n);
+	}
+	if (bench_selected("cpuup")) {
+		int n = 0;
+		u64 total = 0;
+		for (int c = 1; c < 16; c++) {
+			if (cpus[c].online)
+				continue;
+			u64 t0 = now();
+			if (!cpu_up(c, 20000000000LL))
+				break;
+			total += now() - t0;
+			n++;
+		}
+		bench("cpuup", n ? total / n / 1000 : 0, "us/cpu", n);
+	}
+	if (bench_selected("output")) {
+		static char chunk[4096];
+		for (int i = 0; i < 4096; i++)
+			chunk[i] = (i % 128 == 126) ? '\r' : (i % 128 == 127) ? '\n' : 'a' + i % 26;
+		u64 t0 = now();
+		con_acquire();
+		for (int i = 0; i < 2048; i++)
+			con_write_raw(chunk, 4096, 4096);
+		con_release();
+		u64 dt = now() - t0;
+		bench("output", dt ? (8ULL * 1024 * 1024 * 1000000000ULL / dt) / 1024 : 0, "KiB/s", 2048);
+	}
+	if (bench_selected("input")) {
+		static char buf[16];
+		int rounds = cmdline_int("bench_input_n", 20), n = 0, stamped = 0;
+		u64 total = 0, stamp_total = 0;
+		printk("BENCH-INPUT ready n=%d\n", rounds);
+		for (int i = 0; i < rounds; i++) {
+			printk("BENCH-INPUT send %d\n", i);
+			u64 t0 = now(), end = t0 + 10000000000ULL;
+			int got = 0;
+			u64 stamp = 0;
+			int in_stamp = 0;
+			while (!got && now() < end) {
+				int r = wasm_driver_hvc_get(buf, 16);
+				for (int j = 0; j < r; j++) {
+					char ch = buf[j];
+					if (ch == 'T') {
+						in_stamp = 1;
+						stamp = 0;
+					} else if (in_stamp && ch >= '0' && ch <= '9') {
+						stamp = stamp * 10 + (ch - '0');
+					} else {
+						if (in_stamp && ch == ';') {
+							u64 t = now();
+							if (t >= stamp) {
+								stamp_total += t - stamp;
+								stamped++;
+							}
+						}
+						in_stamp = 0;
+						got = 1;
+					}
+				}
+				if (!got)
+					atomic_sleep_ns(1000000);
+			}
+			if (!got)
+				break;
+			total += now() - t0;
+			n++;
+		}
+		bench("input_rtt", n ? total / n / 1000 : 0, "us", n);
+		if (stamped)
+			bench("input_latency", stamp_total / stamped / 1000, "us", stamped);
+	}
+	if (bench_selected("forkexec")) {
+		u64 t0 = now();
+		int st = run_user("bench", "/bin/conf_a", "conf_a", "forkexec", "200", 600000000000LL, NULL, 0);
+		u64 dt = now() - t0;
+		bench("forkexec", st == 0 ? dt / 200 / 1000 : 0, "us/iteration", st == 0 ? 200 : 0);
+	}
+}
+
+/* ---- kernel_init ---- */
+int kernel_init(void *arg)
+{
+	(void)arg;
+	maxcpus = cmdline_int("maxcpus", 3);
+	if (maxcpus < 1)
+		maxcpus = 1;
+	if (maxcpus > NR_CPUS)
+		maxcpus = NR_CPUS;
+	for (int n = 1; n < maxcpus; n++) {
+		u64 t0 = now();
+		boot_up[n].ok = cpu_up(n, 10000000000LL);
+		boot_up[n].ns = now() - t0;
+	}
+	printk("conf: %d CPUs online, running scenarios\n", maxcpus);
+
+	if (conf_selected("initrd"))
+		initrd_list(1);
+	if (conf_selected("console"))
+		scen_console();
+	if (conf_selected("input"))
+		scen_input();
+	if (conf_selected("clock"))
+		scen_clock();
+	if (conf_selected("smp"))
+		scen_smp();
+	if (conf_selected("switch"))
+		scen_switch();
+	if (conf_selected("init")) {
+		int st = run_user("init", "/bin/conf_a", "conf_a", "init", NULL, 30000000000LL, NULL, 0);
+		check("init", "exit_status", st == 0, "status=%d", st);
+	}
+	if (conf_selected("syscalls")) {
+		int st = run_user("syscalls", "/bin/conf_a", "conf_a", "syscalls", NULL, 30000000000LL, NULL, 0);
+		check("syscalls", "exit_status", st == 0, "status=%d", st);
+	}
+	if (conf_selected("enosys"))
+		enosys_scenario();
+	if (conf_selected("clone")) {
+		int st = run_user("clone", "/bin/conf_a", "conf_a", "clone", NULL, 30000000000LL, NULL, 0);
+		check("clone", "exit_status", st == 0, "status=%d", st);
+	}
+	if (conf_selected("exec")) {
+		int st = run_user("exec", "/bin/conf_a", "conf_a", "exec", NULL, 30000000000LL, NULL, 0);
+		check("exec", "exit_status", st == (7 << 8), "status=%d (conf_b exits 7)", st);
+		st = run_user("exec", "/bin/conf_a", "conf_a", "execself", NULL, 30000000000LL, NULL, 0);
+		check("exec", "self_exit_status", st == 0, "status=%d", st);
+	}
+	if (conf_selected("signal")) {
+		int st = run_user("signal", "/bin/conf_a", "conf_a", "signal", NULL, 30000000000LL, NULL, 0);
+		check("signal", "exit_status", st == 0, "status=%d", st);
+		st = run_user("signal", "/bin/conf_a", "conf_a", "sigexec", NULL, 30000000000LL, NULL, 0);
+		check("signal", "sigexec_exit_status", st == (7 << 8), "status=%d (conf_b exits 7)", st);
+	}
+	if (conf_selected("release"))
+		scen_release();
+	if (conf_selected("exceptions"))
+		scen_exceptions();
+	if (conf_selected("stacktrace"))
+		scen_stacktrace();
+	if (conf_selected("bigtable")) {
+		const u8 *f;
+		u32 sz, ms, ma, ts = 0, ta;
+		int ok = initrd_find("/bin/conf_big", &f, &sz) && parse_dylink(f, sz, &ms, &ma, &ts, &ta);
+		check("bigtable", "dylink_table_size", ok && ts > 4096, "table_size=%u", ts);
+		int st = run_user("bigtable", "/bin/conf_big", "conf_big", "big", NULL, 60000000000LL, NULL, 0);
+		check("bigtable", "exit_status", st == 0, "status=%d", st);
+	}
+	run_benchmarks();
+	printk("CONF DONE %d %d\n", checks_passed, checks_failed);
+	if (conf_selected("panic")) {
+		int c = other_cpu();
+		kthread_create(panic_fn, NULL, "panic", c, 0);
+	}
+	wait_cond(NULL, NULL, -1);
+	return 0;
+}
