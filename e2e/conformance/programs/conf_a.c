@@ -105,7 +105,7 @@ static char tlsblk[64] __attribute__((aligned(16)));
 
 static int vfork_child(void *arg)
 {
-	int pcpu = ((int *)arg)[1];
+	int pcpu = cookie;
 	int cpu = query(Q_CPU, 0, 0);
 	check("clone", "vfork_child_arg", arg == &cookie, "arg=%x", (u32)arg);
 	check("clone", "vfork_child_shared_data", parent_set == 0x1111, "parent_set=%x", parent_set);
@@ -129,13 +129,9 @@ static int stack_child(void *arg)
 static void do_clone(void)
 {
 	int status = -1;
-	int pc[2] = {0, query(Q_CPU, 0, 0)};
-	(void)pc;
-	cookie = query(Q_CPU, 0, 0);
+	cookie = query(Q_CPU, 0, 0); /* the parent's CPU, also passed as arg */
 	parent_set = 0x1111;
 	tls_var = 77;
-	static int carg[2];
-	carg[1] = cookie;
 	/* (a) stack NULL + vfork style */
 	int pid = __clone(vfork_child, NULL, CLONE_VM | CLONE_VFORK | SIGCHLD, &cookie, 0, 0, 0);
 	check("clone", "vfork_parent_resumed", pid > 0 && shared_v == 0x2222, "pid=%d shared_v=%x", pid, shared_v);
