@@ -1,0 +1,409 @@
+package abi
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/wasmbin"
+)
+
+// JSON view of abi.json (only the parts the tables mirror).
+type jParam struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type jSym struct {
+	Module       string          `json:"module"`
+	Name         string          `json:"name"`
+	Kind         string          `json:"kind"`
+	Params       json.RawMessage `json:"params"`
+	Results      []string        `json:"results"`
+	Type         string          `json:"type"`
+	Mutable      *bool           `json:"mutable"`
+	Shared       *bool           `json:"shared"`
+	MaximumPages *uint64         `json:"maximum_pages"`
+	Element      string          `json:"element"`
+	Required     *bool           `json:"required"`
+	Pattern      string          `json:"pattern"`
+	Section      string          `json:"section"`
+}
+
+type jABI struct {
+	Vmlinux struct {
+		Imports                []jSym   `json:"imports"`
+		DeclaredButNotImported []string `json:"declared_but_not_imported"`
+		Exports                []jSym   `json:"exports"`
+	} `json:"vmlinux"`
+	UserModule struct {
+		Format  string `json:"format"`
+		Imports []jSym `json:"imports"`
+		Exports []jSym `json:"exports"`
+	} `json:"user_module"`
+	Constants map[string]json.RawMessage `json:"constants"`
+}
+
+func loadJSON(t *testing.T) *jABI {
+	b, err := os.ReadFile("testdata/abi.json")
+	require.NoError(t, err)
+	var a jABI
+	require.NoError(t, json.Unmarshal(b, &a))
+	return &a
+}
+
+var kindByJSON = map[string]wasmbin.Kind{"function": wasmbin.KindFunc, "memory": wasmbin.KindMemory,
+	"global": wasmbin.KindGlobal, "table": wasmbin.KindTable}
+
+var valByJSON = map[string]wasmbin.ValType{"i32": wasmbin.I32, "i64": wasmbin.I64, "f32": wasmbin.F32,
+	"f64": wasmbin.F64, "funcref": wasmbin.FuncRef, "externref": wasmbin.ExternRef}
+
+func jsonFuncType(t *testing.T, j jSym) (*wasmbin.FuncType, []string) {
+	var ps []jParam
+	require.NoError(t, json.Unmarshal(j.Params, &ps), "params of %s", j.Name)
+	var params, results []wasmbin.ValType
+	var names []string
+	for _, p := range ps {
+		v, ok := valByJSON[p.Type]
+		require.True(t, ok, "%s: type %q", j.Name, p.Type)
+		params = append(params, v)
+		names = append(names, p.Name)
+	}
+	for _, r := range j.Results {
+		v, ok := valByJSON[r]
+		require.True(t, ok, "%s: result %q", j.Name, r)
+		results = append(results, v)
+	}
+	return wasmbin.NewFuncType(params, results), names
+}
+
+// compareSymbols checks that the Go table and the JSON list name the same
+// symbols with the same kinds and types.
+func compareSymbols(t *testing.T, what string, goSyms []Symbol, js []jSym) {
+	t.Helper()
+	jsByName := map[string]jSym{}
+	for _, j := range js {
+		_, dup := jsByName[j.Name]
+		require.False(t, dup, "%s: duplicate %s in abi.json", what, j.Name)
+		jsByName[j.Name] = j
+	}
+	goByName := map[string]bool{}
+	for i := range goSyms {
+		s := &goSyms[i]
+		require.False(t, goByName[s.Name], "%s: duplicate %s in Go table", what, s.Name)
+		goByName[s.Name] = true
+		j, ok := jsByName[s.Name]
+		if !assert.True(t, ok, "%s %s is in the Go table but not in abi.json", what, s.Name) {
+			continue
+		}
+		assert.Equal(t, kindByJSON[j.Kind], s.Kind, "%s %s kind", what, s.Name)
+		if j.Module != "" {
+			assert.Equal(t, "env", j.Module)
+		}
+		if j.Section != "" {
+			assert.Equal(t, j.Section, s.Section, "%s %s section", what, s.Name)
+		}
+		if j.Required != nil {
+			assert.Equal(t, *j.Required, s.Required, "%s %s required", what, s.Name)
+		}
+		switch s.Kind {
+		case wasmbin.KindFunc:
+			ft, names := jsonFuncType(t, j)
+			assert.True(t, ft.Equal(s.Func), "%s %s: abi.json %s, Go %s", what, s.Name, ft, s.Func)
+			assert.Equal(t, names, s.ParamNames, "%s %s param names", what, s.Name)
+		case wasmbin.KindGlobal:
+			require.NotNil(t, j.Mutable, s.Name)
+			assert.Equal(t, wasmbin.GlobalType{Type: valByJSON[j.Type], Mutable: *j.Mutable}, *s.Global, "%s %s", what, s.Name)
+		case wasmbin.KindMemory:
+			require.NotNil(t, j.Shared)
+			require.NotNil(t, j.MaximumPages)
+			assert.Equal(t, *j.Shared, s.Shared)
+			assert.Equal(t, *j.MaximumPages, s.MaxPages)
+		case wasmbin.KindTable:
+			want := wasmbin.FuncRef // kernel entry gives no element: funcref table
+			if j.Element != "" {
+				want = valByJSON[j.Element]
+			}
+			assert.Equal(t, want, s.Elem, "%s %s element", what, s.Name)
+		}
+	}
+	for name := range jsByName {
+		assert.True(t, goByName[name], "%s %s is in abi.json but not in the Go table", what, name)
+	}
+}
+
+func TestKernelTableMatchesJSON(t *testing.T) {
+	a := loadJSON(t)
+	var imports []jSym
+	var sys *jSym
+	for i, j := range a.Vmlinux.Imports {
+		if j.Pattern != "" {
+			sys = &a.Vmlinux.Imports[i]
+			continue
+		}
+		imports = append(imports, j)
+	}
+	compareSymbols(t, "kernel import", Kernel.Imports, imports)
+	compareSymbols(t, "kernel export", Kernel.Exports, a.Vmlinux.Exports)
+	assert.Len(t, Kernel.Imports, 13, "memory + twelve host functions")
+
+	require.NotNil(t, sys, "abi.json sys_<name> rule")
+	assert.Equal(t, "^"+Kernel.SysPrefix, sys.Pattern)
+	assert.Equal(t, "function", sys.Kind)
+	require.Len(t, sys.Results, 1)
+	assert.Equal(t, Kernel.SysResult, valByJSON[sys.Results[0]])
+	assert.Equal(t, a.Vmlinux.DeclaredButNotImported, Kernel.NotImported)
+
+	var enosys int32
+	require.NoError(t, json.Unmarshal(a.Constants["ENOSYS"], &enosys))
+	assert.Equal(t, -enosys, Kernel.SysStubResult)
+}
+
+func TestUserTableMatchesJSON(t *testing.T) {
+	a := loadJSON(t)
+	compareSymbols(t, "user import", User.Imports, a.UserModule.Imports)
+	compareSymbols(t, "user export", User.Exports, a.UserModule.Exports)
+	assert.Contains(t, a.UserModule.Format, User.FirstSection)
+}
+
+func TestSyscallEntriesAgree(t *testing.T) {
+	for n := 0; n <= 6; n++ {
+		k := Kernel.Export(fmt.Sprintf("wasm_syscall_%d", n))
+		u := User.Import(fmt.Sprintf("__wasm_syscall_%d", n))
+		require.NotNil(t, k)
+		require.NotNil(t, u)
+		assert.True(t, k.Func.Equal(u.Func))
+		assert.Len(t, k.Func.Params, 3+n)
+	}
+}
+
+func TestIsSysStub(t *testing.T) {
+	ft := func(p []wasmbin.ValType, r ...wasmbin.ValType) *wasmbin.FuncType { return wasmbin.NewFuncType(p, r) }
+	assert.True(t, Kernel.IsSysStub("sys_sync", ft(nil, i32)))
+	assert.True(t, Kernel.IsSysStub("sys_fadvise64_64", ft([]wasmbin.ValType{i32, i64, i64, i32}, i32)))
+	assert.False(t, Kernel.IsSysStub("sys_", ft(nil, i32)))
+	assert.False(t, Kernel.IsSysStub("sys_x", ft(nil)))
+	assert.False(t, Kernel.IsSysStub("sys_x", ft(nil, i64)))
+	assert.False(t, Kernel.IsSysStub("sys_x", ft([]wasmbin.ValType{wasmbin.F32}, i32)))
+	assert.False(t, Kernel.IsSysStub("wasm_x", ft(nil, i32)))
+	assert.False(t, Kernel.IsSysStub("sys_x", nil))
+}
+
+func parse(t *testing.T, tm *tModule) *wasmbin.Module {
+	t.Helper()
+	m, err := wasmbin.Parse(tm.bytes())
+	require.NoError(t, err)
+	return m
+}
+
+func TestCheckKernelGood(t *testing.T) {
+	info, err := CheckKernel(parse(t, goodKernel()))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(43), info.MemoryMin)
+	assert.Equal(t, uint64(65536), info.MemoryMax)
+	assert.True(t, info.HasRaiseInterrupt)
+	require.Len(t, info.SysStubs, 3)
+	assert.Equal(t, "sys_fadvise64_64", info.SysStubs[0].Name)
+	assert.Equal(t, "(i32, i64, i64, i32) -> i32", info.SysStubs[0].Type.String())
+	assert.Equal(t, "() -> i32", info.SysStubs[1].Type.String())
+	assert.Len(t, info.HostImports, 12)
+
+	// Optional exports and unused imports may be absent.
+	tm := goodKernel()
+	tm.removeExport("raise_interrupt")
+	tm.removeExport("memory_start")
+	tm.removeExport("__indirect_function_table")
+	tm.removeImport("wasm_stop_cpu")
+	tm.removeImport("sys_acct")
+	info, err = CheckKernel(parse(t, tm))
+	require.NoError(t, err)
+	assert.False(t, info.HasRaiseInterrupt)
+	assert.Len(t, info.SysStubs, 2)
+
+	_, err = CheckKernel(nil)
+	assert.ErrorIs(t, err, ErrNilModule)
+}
+
+func kernelProblems(t *testing.T, tm *tModule) []string {
+	t.Helper()
+	_, err := CheckKernel(parse(t, tm))
+	require.Error(t, err)
+	var me *MismatchError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, "kernel", me.What)
+	t.Log(err)
+	return me.Messages()
+}
+
+func TestCheckKernelProblems(t *testing.T) {
+	tm := goodKernel()
+	tm.removeExport("ret_from_fork")
+	tm.removeExport("init_task")
+	tm.importNamed("wasm_serialize_tasks").fn = wasmbin.NewFuncType([]wasmbin.ValType{i32}, []wasmbin.ValType{i32})
+	tm.imports = append(tm.imports,
+		tImport{module: "env", name: "foo", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, nil)},
+		tImport{module: "other", name: "bar", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, nil)},
+		tImport{module: "env", name: "__bad_udelay", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType([]wasmbin.ValType{i32}, nil)},
+		tImport{module: "env", name: "sys_bad", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType([]wasmbin.ValType{wasmbin.F64}, []wasmbin.ValType{i32})},
+		tImport{module: "env", name: "wasm_reload_program", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, nil)},
+	)
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 30, Max: 70000, HasMax: true}
+	tm.exportNamed("_start_secondary").fn = wasmbin.NewFuncType(nil, nil)
+	tm.exportNamed("boot_command_line").global = &wasmbin.GlobalType{Type: i32, Mutable: true}
+	tm.exportNamed("initrd_end").global = &wasmbin.GlobalType{Type: i64}
+	tm.exportNamed("get_user_tls_base").kind = wasmbin.KindGlobal
+	tm.exportNamed("get_user_tls_base").global = &wasmbin.GlobalType{Type: i32}
+
+	msgs := kernelProblems(t, tm)
+	want := []string{
+		"import wasm_serialize_tasks has type (i32) -> i32, want (i32, i32) -> i32",
+		"unknown import env.foo",
+		`unknown import other.bar (only module "env" is provided)`,
+		"import __bad_udelay: link-time assertion trap present, kernel build is faulty",
+		"import sys_bad has type (f64) -> i32, want i32/i64 parameters and an i32 result (unimplemented syscall)",
+		"unknown import env.wasm_reload_program",
+		"memory is not shared (link with --shared-memory)",
+		"memory maximum is 70000 pages, want at most 65536",
+		"missing export ret_from_fork",
+		"missing export init_task",
+		"export _start_secondary has type () -> (), want (i32) -> ()",
+		"export boot_command_line has type mut i32, want i32",
+		"export initrd_end has type i64, want i32",
+		"export get_user_tls_base is a global, want a function () -> i32",
+	}
+	sort.Strings(want)
+	sort.Strings(msgs)
+	assert.Equal(t, want, msgs)
+}
+
+func TestCheckKernelMemory(t *testing.T) {
+	tm := goodKernel()
+	tm.removeImport("memory")
+	assert.Equal(t, []string{"memory is not imported (env.memory)"}, kernelProblems(t, tm))
+
+	tm = goodKernel()
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 30}
+	assert.Equal(t, []string{"memory is not shared (link with --shared-memory)", "memory has no maximum, want at most 65536 pages"}, kernelProblems(t, tm))
+
+	tm = goodKernel()
+	*tm.importNamed("memory") = tImport{module: "env", name: "memory", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: i32}}
+	assert.Equal(t, []string{"import memory is a global, want a memory"}, kernelProblems(t, tm))
+}
+
+func TestCheckKernelNewerGeneration(t *testing.T) {
+	tm := goodKernel()
+	tm.importNamed("wasm_start_cpu").fn = wasmbin.NewFuncType([]wasmbin.ValType{i32, i32}, nil)
+	tm.imports = append(tm.imports, tImport{module: "env", name: "wasm_random_get_bytes", kind: wasmbin.KindFunc,
+		fn: wasmbin.NewFuncType([]wasmbin.ValType{i32, i32}, []wasmbin.ValType{i32})})
+	msgs := kernelProblems(t, tm)
+	require.Len(t, msgs, 2)
+	for _, m := range msgs {
+		assert.Contains(t, m, "newer-generation (Linux 7.0-era) kernel")
+	}
+	assert.Contains(t, msgs[0], "wasm_start_cpu has type (i32, i32) -> ()")
+
+	// wasm64: memory64 and pointer-sized types everywhere.
+	tm = goodKernel()
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 30, Max: 65536, HasMax: true, Shared: true, Memory64: true}
+	tm.importNamed("wasm_panic").fn = wasmbin.NewFuncType([]wasmbin.ValType{i64}, nil)
+	tm.exportNamed("_start_secondary").fn = wasmbin.NewFuncType([]wasmbin.ValType{i64}, nil)
+	msgs = kernelProblems(t, tm)
+	require.Len(t, msgs, 1)
+	assert.Contains(t, msgs[0], "memory64 / wasm64 kernels (newer generation, Linux 7.0-era) are not supported")
+}
+
+func TestMismatchErrorText(t *testing.T) {
+	e := &MismatchError{What: "kernel", Problems: []Problem{{Symbol: "a", Msg: "missing export a"}}}
+	assert.Equal(t, "kernel does not match the Linux/Wasm host ABI (1 problem):\n  - missing export a", e.Error())
+	e.Problems = append(e.Problems, Problem{Msg: "unknown import env.b"})
+	assert.True(t, strings.HasPrefix(e.Error(), "kernel does not match the Linux/Wasm host ABI (2 problems):"))
+	assert.Equal(t, "unknown import env.b", e.Problems[1].String())
+}
+
+func TestCheckUserProgramGood(t *testing.T) {
+	info, err := CheckUserProgram(parse(t, goodProgram()))
+	require.NoError(t, err)
+	assert.Equal(t, wasmbin.DylinkMemInfo{MemSize: 4096, MemAlign: 4, TableSize: 20}, info.Dylink)
+	assert.True(t, info.HasTable)
+	assert.Equal(t, uint64(20), info.TableMin)
+	assert.Equal(t, uint64(20), info.TableSize())
+	assert.Equal(t, &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true}, info.Memory)
+	assert.True(t, info.HasApplyDataRelocs && info.HasCallCtors && info.HasStart && info.HasCloneCallback && info.HasHandleSignal && info.HasSetTLSBase)
+	assert.Len(t, info.Imports, len(User.Imports))
+
+	// A minimal program: imports only memory, no table, few exports.
+	tm := &tModule{dylink: &wasmbin.DylinkMemInfo{MemSize: 16, TableSize: 3}}
+	tm.imports = []tImport{{module: "env", name: "memory", kind: wasmbin.KindMemory, mem: &wasmbin.Limits{Min: 1, Max: 100, HasMax: true, Shared: true}}}
+	tm.exports = []tExport{{name: "_start", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, nil)},
+		{name: "other", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType([]wasmbin.ValType{wasmbin.F32}, nil)}}
+	info, err = CheckUserProgram(parse(t, tm))
+	require.NoError(t, err)
+	assert.False(t, info.HasTable)
+	assert.Equal(t, uint64(3), info.TableSize())
+	assert.True(t, info.HasStart)
+	assert.False(t, info.HasCallCtors)
+	assert.Equal(t, []string{"memory"}, info.Imports)
+
+	_, err = CheckUserProgram(nil)
+	assert.ErrorIs(t, err, ErrNilModule)
+}
+
+func programProblems(t *testing.T, tm *tModule) []string {
+	t.Helper()
+	_, err := CheckUserProgram(parse(t, tm))
+	require.Error(t, err)
+	var me *MismatchError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, "user program", me.What)
+	t.Log(err)
+	return me.Messages()
+}
+
+func TestCheckUserProgramProblems(t *testing.T) {
+	tm := goodProgram()
+	tm.dylink = nil
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true}
+	tm.importNamed("__stack_pointer").global = &wasmbin.GlobalType{Type: i32}
+	tm.importNamed("__wasm_syscall_2").fn = wasmbin.NewFuncType([]wasmbin.ValType{i32, i32, i32, i32}, []wasmbin.ValType{i32})
+	tm.imports = append(tm.imports,
+		tImport{module: "GOT.mem", name: "x", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: i32, Mutable: true}},
+		tImport{module: "env", name: "printf", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, nil)},
+	)
+	tm.exportNamed("__libc_clone_callback").fn = wasmbin.NewFuncType(nil, nil)
+	msgs := programProblems(t, tm)
+	assert.Equal(t, []string{
+		`first section is the type section, want custom section "dylink.0" (not a position-independent Linux/Wasm program: link with -shared)`,
+		"memory is not shared (link with --shared-memory)",
+		"import __stack_pointer has type i32, want mut i32",
+		"import __wasm_syscall_2 has type (i32, i32, i32, i32) -> i32, want (i32, i32, i32, i32, i32) -> i32",
+		"unknown import GOT.mem.x",
+		"unknown import env.printf",
+		"export __libc_clone_callback has type () -> (), want () -> i32",
+	}, msgs)
+
+	tm = goodProgram()
+	tm.dylink = nil
+	tm.firstOther = sec(0, cat(str("dylink.0")))
+	assert.Equal(t, []string{"section dylink.0 has no WASM_DYLINK_MEM_INFO subsection"}, programProblems(t, tm))
+
+	tm = goodProgram()
+	tm.dylink = nil
+	tm.firstOther = sec(0, cat(str("producers")))
+	assert.Equal(t, []string{`first section is custom section "producers", want custom section "dylink.0" (not a position-independent Linux/Wasm program: link with -shared)`}, programProblems(t, tm))
+
+	tm = goodProgram()
+	*tm.importNamed("__indirect_function_table") = tImport{module: "env", name: "__indirect_function_table", kind: wasmbin.KindTable, elem: wasmbin.ExternRef}
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true, Memory64: true}
+	*tm.importNamed("__wasm_abort") = tImport{module: "env", name: "__wasm_abort", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: i32}}
+	assert.Equal(t, []string{
+		"memory is 64-bit (memory64 / wasm64 program, newer generation): not supported",
+		"import __indirect_function_table is a table of externref, want funcref",
+		"import __wasm_abort is a global, want a function () -> ()",
+	}, programProblems(t, tm))
+}

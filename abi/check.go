@@ -1,0 +1,401 @@
+package abi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/linuxwasm/gohost/wasmbin"
+)
+
+// Problem is one way a module does not match the ABI.
+type Problem struct {
+	// Symbol is the import or export concerned ("env.wasm_panic",
+	// "ret_from_fork"), or "" for a module-level problem.
+	Symbol string
+	// Msg is a complete sentence fragment, e.g. "missing export ret_from_fork".
+	Msg string
+}
+
+func (p Problem) String() string { return p.Msg }
+
+// MismatchError lists every problem found in a module.
+type MismatchError struct {
+	What     string // "kernel" or "user program"
+	Problems []Problem
+}
+
+// Error formats the problems one per line, readable on a web page (plain
+// text, no markup).
+func (e *MismatchError) Error() string {
+	var b strings.Builder
+	n := len(e.Problems)
+	s := "s"
+	if n == 1 {
+		s = ""
+	}
+	fmt.Fprintf(&b, "%s does not match the Linux/Wasm host ABI (%d problem%s):", e.What, n, s)
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.Msg)
+	}
+	return b.String()
+}
+
+// Messages returns the problems' messages.
+func (e *MismatchError) Messages() []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p.Msg
+	}
+	return out
+}
+
+type problems struct{ list []Problem }
+
+func (ps *problems) add(sym, format string, args ...any) {
+	ps.list = append(ps.list, Problem{Symbol: sym, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (ps *problems) err(what string) error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	return &MismatchError{What: what, Problems: ps.list}
+}
+
+// SysStub is an unimplemented-syscall import the host answers with
+// SysStubResult (-ENOSYS).
+type SysStub struct {
+	Name string
+	Type *wasmbin.FuncType
+}
+
+// KernelInfo is what a host needs to know about an accepted kernel.
+type KernelInfo struct {
+	// MemoryMin is the declared minimum of the memory import (pages): the
+	// host must create the memory with at least this many pages.
+	MemoryMin uint64
+	// MemoryMax is the declared maximum (pages); the host's maximum must
+	// not exceed it.
+	MemoryMax uint64
+	// SysStubs are the sys_* imports, in import order.
+	SysStubs []SysStub
+	// HostImports are the names of the host functions (section 2) the
+	// kernel imports, in import order.
+	HostImports []string
+	// HasRaiseInterrupt reports whether the raise_interrupt export exists.
+	HasRaiseInterrupt bool
+}
+
+// ErrNilModule is returned for a nil module.
+var ErrNilModule = errors.New("abi: nil module")
+
+// kindName names a kind with an article for messages.
+func kindName(k wasmbin.Kind) string {
+	return k.String()
+}
+
+func globalStr(g *wasmbin.GlobalType) string { return g.String() }
+
+// CheckKernel checks a parsed vmlinux.wasm against [Kernel]. It returns a
+// *MismatchError listing every problem found (not only the first), or nil.
+//
+// Rules: every import must come from "env" and be the memory, one of the
+// twelve host functions with its exact type, or a sys_* stub (i32 result,
+// i32/i64 params). The memory must be imported, shared, 32-bit, with a
+// maximum of at most 65536 pages. Link-time assertion traps
+// (__bad_udelay, ...) mean a faulty build. Every required export (section
+// 3) must exist with its exact type; optional ones (raise_interrupt, the
+// table, memory_start/memory_end/memory_kernel_break) are type-checked when
+// present. Imports the kernel does not use are not problems.
+//
+// Kernels of the newer (Linux 7.0-era) generation of Appendix A are
+// detected by memory64, a 2-parameter wasm_start_cpu or a
+// wasm_random_get_bytes import, and refused with a problem naming the
+// generation (the findings that only say "newer generation" are not
+// repeated as type or unknown-import problems).
+func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
+	if m == nil {
+		return nil, ErrNilModule
+	}
+	var ps problems
+	info := &KernelInfo{}
+	k := &Kernel
+
+	// Generation detection first, so its messages lead the list.
+	wasm64 := false
+	for _, im := range m.Imports {
+		if im.Module != k.Module {
+			continue
+		}
+		switch {
+		case im.Name == "memory" && im.Memory != nil && im.Memory.Memory64:
+			wasm64 = true
+			ps.add("env.memory", "memory64 / wasm64 kernels (newer generation, Linux 7.0-era) are not supported: only initial-release wasm32 kernels (Linux 6.4.16) are (type differences caused by 64-bit pointers are not listed)")
+		case im.Name == "wasm_start_cpu" && im.Func != nil && len(im.Func.Params) == 2:
+			ps.add("env.wasm_start_cpu", "import wasm_start_cpu has type %s: this is a newer-generation (Linux 7.0-era) kernel, not supported (want the initial release, Linux 6.4.16, with type %s)", im.Func, k.Import("wasm_start_cpu").Func)
+		case im.Name == "wasm_random_get_bytes":
+			ps.add("env.wasm_random_get_bytes", "import wasm_random_get_bytes: this is a newer-generation (Linux 7.0-era) kernel, not supported (only the initial release, Linux 6.4.16, is)")
+		}
+	}
+
+	sawMemory := false
+	for _, im := range m.Imports {
+		full := im.Module + "." + im.Name
+		if im.Module != k.Module {
+			ps.add(full, "unknown import %s (only module %q is provided)", full, k.Module)
+			continue
+		}
+		name := im.Name
+		if name == "memory" {
+			sawMemory = true
+			if im.Kind != wasmbin.KindMemory {
+				ps.add(full, "import memory is a %s, want a memory", kindName(im.Kind))
+				continue
+			}
+			l := im.Memory
+			info.MemoryMin, info.MemoryMax = l.Min, l.Max
+			if l.Memory64 {
+				continue // reported as newer generation
+			}
+			if !l.Shared {
+				ps.add(full, "memory is not shared (link with --shared-memory)")
+			}
+			if !l.HasMax {
+				ps.add(full, "memory has no maximum, want at most %d pages", k.MaxMemoryPages)
+			} else if l.Max > k.MaxMemoryPages {
+				ps.add(full, "memory maximum is %d pages, want at most %d", l.Max, k.MaxMemoryPages)
+			}
+			continue
+		}
+		if containsStr(k.TrapImports, name) {
+			ps.add(full, "import %s: link-time assertion trap present, kernel build is faulty", name)
+			continue
+		}
+		if want := k.Import(name); want != nil {
+			if im.Kind != wasmbin.KindFunc {
+				ps.add(full, "import %s is a %s, want a function %s", name, kindName(im.Kind), want.Func)
+				continue
+			}
+			if name == "wasm_start_cpu" && len(im.Func.Params) == 2 {
+				continue // reported as newer generation
+			}
+			if !im.Func.Equal(want.Func) {
+				if !wasm64 {
+					ps.add(full, "import %s has type %s, want %s", name, im.Func, want.Func)
+				}
+				continue
+			}
+			info.HostImports = append(info.HostImports, name)
+			continue
+		}
+		if strings.HasPrefix(name, k.SysPrefix) {
+			if im.Kind != wasmbin.KindFunc {
+				ps.add(full, "import %s is a %s, want a function (unimplemented syscall)", name, kindName(im.Kind))
+				continue
+			}
+			if !k.IsSysStub(name, im.Func) && !wasm64 {
+				ps.add(full, "import %s has type %s, want i32/i64 parameters and an i32 result (unimplemented syscall)", name, im.Func)
+				continue
+			}
+			info.SysStubs = append(info.SysStubs, SysStub{Name: name, Type: im.Func})
+			continue
+		}
+		if name == "wasm_random_get_bytes" {
+			continue // reported as newer generation
+		}
+		ps.add(full, "unknown import %s", full)
+	}
+	if !sawMemory {
+		if len(m.Memories) > 0 {
+			ps.add("env.memory", "memory is not imported: the kernel defines its own memory (link with --import-memory)")
+		} else {
+			ps.add("env.memory", "memory is not imported (env.memory)")
+		}
+	}
+
+	for i := range k.Exports {
+		want := &k.Exports[i]
+		e := m.Export(want.Name)
+		if e == nil {
+			if want.Required {
+				ps.add(want.Name, "missing export %s", want.Name)
+			}
+			continue
+		}
+		if !wasm64 {
+			checkExport(&ps, want, e)
+		}
+	}
+	info.HasRaiseInterrupt = m.Export("raise_interrupt") != nil && m.Export("raise_interrupt").Kind == wasmbin.KindFunc
+	return info, ps.err("kernel")
+}
+
+// checkExport compares a present export with the spec.
+func checkExport(ps *problems, want *Symbol, e *wasmbin.Export) {
+	if e.Kind != want.Kind {
+		ps.add(want.Name, "export %s is a %s, want a %s %s", want.Name, kindName(e.Kind), kindName(want.Kind), want.TypeString())
+		return
+	}
+	switch want.Kind {
+	case wasmbin.KindFunc:
+		if !e.Func.Equal(want.Func) {
+			ps.add(want.Name, "export %s has type %s, want %s", want.Name, e.Func, want.Func)
+		}
+	case wasmbin.KindGlobal:
+		if *e.Global != *want.Global {
+			ps.add(want.Name, "export %s has type %s, want %s", want.Name, globalStr(e.Global), globalStr(want.Global))
+		}
+	case wasmbin.KindTable:
+		if want.Elem != 0 && e.Table.Elem != want.Elem {
+			ps.add(want.Name, "export %s is a table of %s, want %s", want.Name, e.Table.Elem, want.Elem)
+		}
+	}
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ProgramInfo is what a host needs to know about an accepted user program.
+type ProgramInfo struct {
+	// Dylink is the WASM_DYLINK_MEM_INFO of the dylink.0 section.
+	Dylink wasmbin.DylinkMemInfo
+	// Memory is the memory import's limits (nil if not imported).
+	Memory *wasmbin.Limits
+	// HasTable reports whether __indirect_function_table is imported;
+	// TableMin is its declared minimum.
+	HasTable bool
+	TableMin uint64
+	// Exports present (section 6.4).
+	HasApplyDataRelocs bool // __wasm_apply_data_relocs
+	HasCallCtors       bool // __wasm_call_ctors
+	HasStart           bool // _start
+	HasCloneCallback   bool // __libc_clone_callback
+	HasHandleSignal    bool // __libc_handle_signal
+	HasSetTLSBase      bool // __set_tls_base
+	// Imports lists the names of the env imports the program uses.
+	Imports []string
+}
+
+// TableSize is the minimum number of elements the per-instance table must
+// have: the larger of the table import's minimum and dylink's TableSize.
+func (p *ProgramInfo) TableSize() uint64 {
+	return max(p.TableMin, uint64(p.Dylink.TableSize))
+}
+
+// CheckUserProgram checks a parsed user program against [User]: the first
+// section must be dylink.0 with a WASM_DYLINK_MEM_INFO subsection; imports
+// must come from "env" and be among User.Imports with the right kind and
+// type (a program imports only what it uses, so missing ones are fine);
+// the memory must be shared and 32-bit; the known exports, when present,
+// must have the right type. Missing exports are not problems: ProgramInfo
+// says which exist. It returns a *MismatchError listing every problem.
+func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
+	if m == nil {
+		return nil, ErrNilModule
+	}
+	var ps problems
+	info := &ProgramInfo{}
+	u := &User
+	switch {
+	case m.FirstSection != u.FirstSection:
+		first := "no section at all"
+		if len(m.Sections) > 0 {
+			s := m.Sections[0]
+			if s.ID == wasmbin.SecCustom {
+				first = fmt.Sprintf("custom section %q", s.Name)
+			} else {
+				first = "the " + wasmbin.SectionName(s.ID) + " section"
+			}
+		}
+		ps.add("", "first section is %s, want custom section %q (not a position-independent Linux/Wasm program: link with -shared)", first, u.FirstSection)
+	case m.Dylink == nil:
+		ps.add("", "section %s has no WASM_DYLINK_MEM_INFO subsection", u.FirstSection)
+	default:
+		info.Dylink = *m.Dylink
+	}
+
+	for _, im := range m.Imports {
+		full := im.Module + "." + im.Name
+		want := u.Import(im.Name)
+		if im.Module != u.Module || want == nil {
+			ps.add(full, "unknown import %s", full)
+			continue
+		}
+		info.Imports = append(info.Imports, im.Name)
+		if im.Kind != want.Kind {
+			ps.add(full, "import %s is a %s, want a %s %s", im.Name, kindName(im.Kind), kindName(want.Kind), want.TypeString())
+			continue
+		}
+		switch want.Kind {
+		case wasmbin.KindMemory:
+			l := im.Memory
+			info.Memory = l
+			if l.Memory64 {
+				ps.add(full, "memory is 64-bit (memory64 / wasm64 program, newer generation): not supported")
+				continue
+			}
+			if !l.Shared {
+				ps.add(full, "memory is not shared (link with --shared-memory)")
+			}
+			if l.HasMax && l.Max > want.MaxPages {
+				ps.add(full, "memory maximum is %d pages, want at most %d", l.Max, want.MaxPages)
+			}
+		case wasmbin.KindTable:
+			info.HasTable = true
+			info.TableMin = im.Table.Limits.Min
+			if im.Table.Elem != want.Elem {
+				ps.add(full, "import %s is a table of %s, want %s", im.Name, im.Table.Elem, want.Elem)
+			}
+			if im.Table.Limits.Memory64 {
+				ps.add(full, "import %s is a 64-bit table, want 32-bit", im.Name)
+			}
+			if m.Dylink != nil && im.Table.Limits.HasMax && im.Table.Limits.Max < uint64(m.Dylink.TableSize) {
+				ps.add(full, "import %s has maximum %d, below the dylink.0 table size %d", im.Name, im.Table.Limits.Max, m.Dylink.TableSize)
+			}
+		case wasmbin.KindGlobal:
+			if *im.Global != *want.Global {
+				ps.add(full, "import %s has type %s, want %s", im.Name, im.Global, want.Global)
+			}
+		case wasmbin.KindFunc:
+			if !im.Func.Equal(want.Func) {
+				ps.add(full, "import %s has type %s, want %s", im.Name, im.Func, want.Func)
+			}
+		}
+	}
+
+	for i := range u.Exports {
+		want := &u.Exports[i]
+		e := m.Export(want.Name)
+		if e == nil {
+			continue
+		}
+		before := len(ps.list)
+		checkExport(&ps, want, e)
+		if len(ps.list) != before {
+			continue
+		}
+		switch want.Name {
+		case "__wasm_apply_data_relocs":
+			info.HasApplyDataRelocs = true
+		case "__wasm_call_ctors":
+			info.HasCallCtors = true
+		case "_start":
+			info.HasStart = true
+		case "__libc_clone_callback":
+			info.HasCloneCallback = true
+		case "__libc_handle_signal":
+			info.HasHandleSignal = true
+		case "__set_tls_base":
+			info.HasSetTLSBase = true
+		}
+	}
+	return info, ps.err("user program")
+}

@@ -1,0 +1,138 @@
+package abi
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/cpio"
+	"github.com/linuxwasm/gohost/wasmbin"
+)
+
+// The conformance kernel and user programs (e2e/conformance, spec section
+// 11) are built by the e2e tree. These tests fail, not skip, when they are
+// missing: the host cannot be tested without them.
+const conformanceDir = "../e2e/conformance/testdata"
+
+func readModule(t *testing.T, path string) *wasmbin.Module {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err, "conformance artifact missing: build e2e/conformance first")
+	m, err := wasmbin.Parse(b)
+	require.NoError(t, err, path)
+	return m
+}
+
+func TestConformanceKernel(t *testing.T) {
+	m := readModule(t, filepath.Join(conformanceDir, "vmlinux.wasm"))
+	info, err := CheckKernel(m)
+	require.NoError(t, err)
+	t.Logf("memory min %d max %d pages; %d sys stubs; raise_interrupt %v",
+		info.MemoryMin, info.MemoryMax, len(info.SysStubs), info.HasRaiseInterrupt)
+
+	// Section 11.1: more than 30 pages, all twelve host functions, several
+	// sys_* stubs including one with i64 params and one with none.
+	assert.Greater(t, info.MemoryMin, uint64(30), "memory minimum must exceed 30 pages")
+	assert.Len(t, info.HostImports, 12)
+	assert.True(t, info.HasRaiseInterrupt)
+	var withI64, noParams bool
+	for _, s := range info.SysStubs {
+		for _, p := range s.Type.Params {
+			withI64 = withI64 || p == wasmbin.I64
+		}
+		noParams = noParams || len(s.Type.Params) == 0
+	}
+	assert.GreaterOrEqual(t, len(info.SysStubs), 2)
+	assert.True(t, withI64, "a sys_* stub with i64 params")
+	assert.True(t, noParams, "a sys_* stub without params")
+
+	// Every import and export named in abi.json, with exactly that type.
+	a := loadJSON(t)
+	for _, j := range a.Vmlinux.Imports {
+		if j.Pattern != "" {
+			continue
+		}
+		im := m.Import("env", j.Name)
+		if !assert.NotNil(t, im, "import env.%s", j.Name) {
+			continue
+		}
+		assert.Equal(t, kindByJSON[j.Kind], im.Kind, j.Name)
+		switch im.Kind {
+		case wasmbin.KindFunc:
+			ft, _ := jsonFuncType(t, j)
+			assert.True(t, ft.Equal(im.Func), "import %s: %s, abi.json %s", j.Name, im.Func, ft)
+		case wasmbin.KindMemory:
+			assert.Equal(t, *j.Shared, im.Memory.Shared)
+			assert.True(t, im.Memory.HasMax)
+			assert.Equal(t, *j.MaximumPages, im.Memory.Max)
+			assert.False(t, im.Memory.Memory64)
+		}
+	}
+	for _, j := range a.Vmlinux.Exports {
+		e := m.Export(j.Name)
+		if !assert.NotNil(t, e, "export %s", j.Name) {
+			continue
+		}
+		assert.Equal(t, kindByJSON[j.Kind], e.Kind, j.Name)
+		switch e.Kind {
+		case wasmbin.KindFunc:
+			ft, _ := jsonFuncType(t, j)
+			assert.True(t, ft.Equal(e.Func), "export %s: %s, abi.json %s", j.Name, e.Func, ft)
+		case wasmbin.KindGlobal:
+			assert.Equal(t, wasmbin.GlobalType{Type: valByJSON[j.Type], Mutable: *j.Mutable}, *e.Global, j.Name)
+		case wasmbin.KindTable:
+			assert.Equal(t, wasmbin.FuncRef, e.Table.Elem)
+		}
+	}
+	for _, name := range a.Vmlinux.DeclaredButNotImported {
+		assert.Nil(t, m.Import("env", name), "%s must not be imported", name)
+	}
+}
+
+func TestConformancePrograms(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(conformanceDir, "*.wasm"))
+	require.NoError(t, err)
+	n := 0
+	for _, f := range files {
+		if filepath.Base(f) == "vmlinux.wasm" {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			m := readModule(t, f)
+			info, err := CheckUserProgram(m)
+			require.NoError(t, err)
+			assert.True(t, info.HasStart, "_start")
+			assert.True(t, info.HasApplyDataRelocs, "__wasm_apply_data_relocs")
+			assert.NotNil(t, info.Memory)
+			assert.True(t, info.HasTable)
+			assert.GreaterOrEqual(t, info.TableMin, uint64(info.Dylink.TableSize))
+		})
+	}
+	require.NotZero(t, n, "no user programs in %s", conformanceDir)
+}
+
+func TestConformanceInitramfs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(conformanceDir, "initramfs.cpio"))
+	require.NoError(t, err, "conformance artifact missing: build e2e/conformance first")
+	es, err := cpio.ReadAll(b)
+	require.NoError(t, err)
+	n := 0
+	for _, e := range es {
+		if !e.IsRegular() || !bytes.HasPrefix(e.Data, []byte("\x00asm")) {
+			continue
+		}
+		n++
+		m, err := wasmbin.Parse(e.Data)
+		require.NoError(t, err, e.Name)
+		_, err = CheckUserProgram(m)
+		assert.NoError(t, err, e.Name)
+		assert.False(t, strings.HasPrefix(e.Name, "/"), "archive names are relative: %s", e.Name)
+	}
+	require.NotZero(t, n, "no wasm programs in initramfs.cpio")
+}
