@@ -87,12 +87,18 @@ static void scen_console(void)
 	con_release();
 	checks_passed++;
 	check("console", "split_put_returns", r1 == 1 && r2 == 2, "r1=%d r2=%d", r1, r2);
-	/* one 4096-byte put: "CONFBLOB " + pattern + "\r\n" */
-	memcpy(blob, "CONFBLOB ", 9);
-	for (int i = 9; i < 4094; i++)
-		blob[i] = 'A' + (i - 9) % 26;
-	blob[4094] = '\r';
-	blob[4095] = '\n';
+	/* one 4096-byte put: 32 lines of 128 bytes, "CONFBLOB nn " + letters + "\r\n" */
+	for (int l = 0; l < 32; l++) {
+		char *b = blob + 128 * l;
+		memcpy(b, "CONFBLOB ", 9);
+		b[9] = '0' + l / 10;
+		b[10] = '0' + l % 10;
+		b[11] = ' ';
+		for (int i = 12; i < 126; i++)
+			b[i] = 'A' + (i - 12 + l) % 26;
+		b[126] = '\r';
+		b[127] = '\n';
+	}
 	con_acquire();
 	int r = wasm_driver_hvc_put(blob, 4096);
 	con_release();
