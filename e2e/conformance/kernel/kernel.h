@@ -70,6 +70,7 @@ struct task {
 	int cpu;
 	volatile u32 flags;
 	struct task *rq_next;
+	int on_rq;
 	struct task *all_next;
 	struct task *parent;
 	int (*fn)(void *);

@@ -51,6 +51,7 @@ static void free_task(struct task *t)
 			break;
 		}
 	t->magic = 0xdeadbeef;
+	t->on_rq = 0;
 	t->rq_next = free_tasks;
 	free_tasks = t;
 	unlock();
@@ -69,9 +70,14 @@ struct task *find_task(int pid)
 	return r;
 }
 
+/* A task is on at most one run queue, at most once: a waker may enqueue a
+   task that has marked itself blocked but not yet switched away. */
 static void enqueue_locked(struct task *t)
 {
 	struct cpu *c = &cpus[t->cpu];
+	if (t->on_rq)
+		return;
+	t->on_rq = 1;
 	t->rq_next = NULL;
 	if (c->rq_tail)
 		c->rq_tail->rq_next = t;
@@ -88,6 +94,7 @@ static struct task *dequeue_locked(struct cpu *c)
 		if (!c->rq_head)
 			c->rq_tail = NULL;
 		t->rq_next = NULL;
+		t->on_rq = 0;
 	}
 	return t;
 }

@@ -35,11 +35,15 @@ static int initrd_walk(int (*cb)(const char *name, u32 mode, const u8 *data, u32
 	int count = 0, arch = 0, in_archive = 0;
 	while (p < end) {
 		if (!in_archive) {
-			/* zero padding between concatenated archives */
+			/* zero padding between concatenated archives; an archive
+			   starts only at a 4-byte aligned offset, like the kernel's
+			   initramfs unpacker */
 			if (*p == 0) {
 				p++;
 				continue;
 			}
+			if ((p - (const u8 *)initrd_start) & 3)
+				return -1;
 			arch++;
 			in_archive = 1;
 		}
@@ -444,19 +448,8 @@ static int sys_clone(struct task *p, u32 flags, u32 stack, u32 ptid, u32 tls, u3
 	c->cpu = pick_user_cpu(c);
 	c->owned_cpu = c->cpu;
 	p->scratch[0] = c->cpu; /* last child's CPU, for checks */
-	c->state = T_RUNNING;
-	spin_lock(&sched_lock);
-	{
-		struct cpu *cc = &cpus[c->cpu];
-		c->rq_next = NULL;
-		if (cc->rq_tail)
-			cc->rq_tail->rq_next = c;
-		else
-			cc->rq_head = c;
-		cc->rq_tail = c;
-	}
-	spin_unlock(&sched_lock);
-	raise_irq(c->cpu, IRQ_IPI);
+	c->state = T_BLOCKED;
+	wake_up(c); /* enqueue on its CPU and send it an IPI */
 	if (vfork)
 		wait_cond(vfork_done_cond, p, -1);
 	return pid;
