@@ -1,0 +1,275 @@
+// Package wasmgen assembles the tiny WebAssembly helper modules the host places
+// between Go and the kernel: hostmem (atomics on the bridge memory, copies
+// between bridge and kernel memory, the clock) and the throw shims that unwind
+// the kernel's stack for exec, signal return, panic and task retirement.
+//
+// They are generated from Go instead of shipped as binaries so that the build
+// needs only Go, and so that the shims can follow the kernel's own import types.
+// The encoder covers only what these modules use.
+package wasmgen
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+)
+
+// Value types.
+const (
+	I32 byte = 0x7f
+	I64 byte = 0x7e
+	F32 byte = 0x7d
+	F64 byte = 0x7c
+)
+
+// FuncType is a function signature.
+type FuncType struct {
+	Params, Results []byte
+}
+
+func (t FuncType) key() string { return string(t.Params) + "|" + string(t.Results) }
+
+type importEntry struct {
+	module, name string
+	kind         byte // 0 func, 2 memory, 3 global, 4 tag
+	typeIdx      uint32
+	mem          memLimits
+	global       byte
+}
+
+type memLimits struct {
+	min, max uint32
+	shared   bool
+}
+
+type function struct {
+	typeIdx uint32
+	locals  []byte
+	body    []byte
+}
+
+type export struct {
+	name  string
+	kind  byte
+	index uint32
+}
+
+// Module collects the parts of a module. Imported functions come first in the
+// function index space, so all function imports must be added before any
+// function is defined.
+type Module struct {
+	types      []FuncType
+	typeIndex  map[string]uint32
+	imports    []importEntry
+	funcs      []function
+	exports    []export
+	tags       []uint32 // defined tags (type indices)
+	nFuncImp   uint32
+	nMemImp    uint32
+	nGlobalImp uint32
+	nTagImp    uint32
+}
+
+// New returns an empty module.
+func New() *Module { return &Module{typeIndex: map[string]uint32{}} }
+
+// Type interns a function type and returns its index.
+func (m *Module) Type(t FuncType) uint32 {
+	if i, ok := m.typeIndex[t.key()]; ok {
+		return i
+	}
+	i := uint32(len(m.types))
+	m.types = append(m.types, t)
+	m.typeIndex[t.key()] = i
+	return i
+}
+
+// ImportFunc adds a function import and returns its function index.
+func (m *Module) ImportFunc(module, name string, t FuncType) uint32 {
+	if len(m.funcs) > 0 {
+		panic("wasmgen: function import after a defined function")
+	}
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 0, typeIdx: m.Type(t)})
+	m.nFuncImp++
+	return m.nFuncImp - 1
+}
+
+// ImportSharedMemory adds a shared memory import and returns its memory index.
+func (m *Module) ImportSharedMemory(module, name string, min, max uint32) uint32 {
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 2, mem: memLimits{min, max, true}})
+	m.nMemImp++
+	return m.nMemImp - 1
+}
+
+// ImportGlobal adds an immutable global import and returns its global index.
+func (m *Module) ImportGlobal(module, name string, t byte) uint32 {
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 3, global: t})
+	m.nGlobalImp++
+	return m.nGlobalImp - 1
+}
+
+// ImportTag adds an exception tag import with parameter types params.
+func (m *Module) ImportTag(module, name string, params ...byte) uint32 {
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 4, typeIdx: m.Type(FuncType{Params: params})})
+	m.nTagImp++
+	return m.nTagImp - 1
+}
+
+// Func defines a function and returns its index. locals lists the types of the
+// locals beyond the parameters; body is the code without the final end.
+func (m *Module) Func(t FuncType, locals []byte, body []byte) uint32 {
+	m.funcs = append(m.funcs, function{typeIdx: m.Type(t), locals: locals, body: body})
+	return m.nFuncImp + uint32(len(m.funcs)) - 1
+}
+
+// ExportFunc exports function index i as name.
+func (m *Module) ExportFunc(name string, i uint32) {
+	m.exports = append(m.exports, export{name, 0, i})
+}
+
+// Bytes encodes the module.
+func (m *Module) Bytes() []byte {
+	var out bytes.Buffer
+	out.Write([]byte{0, 'a', 's', 'm', 1, 0, 0, 0})
+	section := func(id byte, body []byte) {
+		out.WriteByte(id)
+		out.Write(uleb(uint64(len(body))))
+		out.Write(body)
+	}
+	var b []byte
+	b = uleb(uint64(len(m.types)))
+	for _, t := range m.types {
+		b = append(b, 0x60)
+		b = append(b, vec(t.Params)...)
+		b = append(b, vec(t.Results)...)
+	}
+	section(1, b)
+	if len(m.imports) > 0 {
+		b = uleb(uint64(len(m.imports)))
+		for _, im := range m.imports {
+			b = append(b, name(im.module)...)
+			b = append(b, name(im.name)...)
+			b = append(b, im.kind)
+			switch im.kind {
+			case 0:
+				b = append(b, uleb(uint64(im.typeIdx))...)
+			case 2:
+				flags := byte(1)
+				if im.mem.shared {
+					flags = 3
+				}
+				b = append(b, flags)
+				b = append(b, uleb(uint64(im.mem.min))...)
+				b = append(b, uleb(uint64(im.mem.max))...)
+			case 3:
+				b = append(b, im.global, 0)
+			case 4:
+				b = append(b, 0)
+				b = append(b, uleb(uint64(im.typeIdx))...)
+			}
+		}
+		section(2, b)
+	}
+	if len(m.funcs) > 0 {
+		b = uleb(uint64(len(m.funcs)))
+		for _, f := range m.funcs {
+			b = append(b, uleb(uint64(f.typeIdx))...)
+		}
+		section(3, b)
+	}
+	if len(m.exports) > 0 {
+		b = uleb(uint64(len(m.exports)))
+		for _, e := range m.exports {
+			b = append(b, name(e.name)...)
+			b = append(b, e.kind)
+			b = append(b, uleb(uint64(e.index))...)
+		}
+		section(7, b)
+	}
+	if len(m.funcs) > 0 {
+		b = uleb(uint64(len(m.funcs)))
+		for _, f := range m.funcs {
+			var body []byte
+			body = append(body, uleb(uint64(len(f.locals)))...)
+			for _, l := range f.locals {
+				body = append(body, 1, l)
+			}
+			body = append(body, f.body...)
+			body = append(body, 0x0b)
+			b = append(b, uleb(uint64(len(body)))...)
+			b = append(b, body...)
+		}
+		section(10, b)
+	}
+	return out.Bytes()
+}
+
+func uleb(v uint64) []byte {
+	var b []byte
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			c |= 0x80
+		}
+		b = append(b, c)
+		if v == 0 {
+			return b
+		}
+	}
+}
+
+func sleb(v int64) []byte {
+	var b []byte
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		done := (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0)
+		if !done {
+			c |= 0x80
+		}
+		b = append(b, c)
+		if done {
+			return b
+		}
+	}
+}
+
+func vec(types []byte) []byte { return append(uleb(uint64(len(types))), types...) }
+
+func name(s string) []byte { return append(uleb(uint64(len(s))), s...) }
+
+// Code is a small instruction builder.
+type Code []byte
+
+func (c Code) op(b ...byte) Code               { return append(c, b...) }
+func (c Code) LocalGet(i uint32) Code          { return append(append(c, 0x20), uleb(uint64(i))...) }
+func (c Code) LocalSet(i uint32) Code          { return append(append(c, 0x21), uleb(uint64(i))...) }
+func (c Code) GlobalGet(i uint32) Code         { return append(append(c, 0x23), uleb(uint64(i))...) }
+func (c Code) Call(i uint32) Code              { return append(append(c, 0x10), uleb(uint64(i))...) }
+func (c Code) I32Const(v int32) Code           { return append(append(c, 0x41), sleb(int64(v))...) }
+func (c Code) I64Const(v int64) Code           { return append(append(c, 0x42), sleb(v)...) }
+func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), uleb(uint64(tag))...) }
+func (c Code) IfVoid() Code                    { return append(c, 0x04, 0x40) }
+func (c Code) End() Code                       { return append(c, 0x0b) }
+func (c Code) Return() Code                    { return append(c, 0x0f) }
+func (c Code) I32WrapI64() Code                { return append(c, 0xa7) }
+func (c Code) I64LtS() Code                    { return append(c, 0x53) }
+func (c Code) F64Add() Code                    { return append(c, 0xa0) }
+func (c Code) F64Mul() Code                    { return append(c, 0xa2) }
+func (c Code) I64TruncSatF64S() Code           { return append(c, 0xfc, 0x06) }
+func (c Code) Atomic(op byte, align byte) Code { return append(c, 0xfe, op, align, 0) }
+
+// F64Const pushes a float64 constant.
+func (c Code) F64Const(v float64) Code {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+	return append(append(c, 0x44), b[:]...)
+}
+
+// MemoryCopy copies between two memories (multi-memory encoding).
+func (c Code) MemoryCopy(dst, src uint32) Code {
+	c = append(c, 0xfc, 0x0a)
+	c = append(c, uleb(uint64(dst))...)
+	return append(c, uleb(uint64(src))...)
+}
