@@ -1,0 +1,130 @@
+# gohost: Go (GOOS=js GOARCH=wasm) browser host for Linux/Wasm.
+#
+#   make serve   build the page's wasm binaries and serve the page
+#   make test    everything CI runs (installs Chromium & co. first when root)
+#
+# Only Go is needed for `make serve`; xterm.js is vendored in www/vendor/.
+
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+JSENV     := GOOS=js GOARCH=wasm
+WASMFLAGS := -trimpath -ldflags='-s -w'
+CACHE     := .cache
+
+KERNEL      ?= kernel/vmlinux.wasm
+INITRD      ?= kernel/initramfs.cpio.gz
+ADDR        ?= 127.0.0.1:8000
+SERVE_FLAGS ?= -addr $(ADDR) -kernel $(KERNEL) -initrd $(INITRD)
+
+FUZZTIME ?= 10s
+# -race needs cgo and a C compiler.
+RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
+
+# Debian packages the tests need: Chromium for the e2e tests, clang/lld 19
+# for the conformance kernel, Node.js to run GOOS=js unit tests.
+APT_PACKAGES := chromium clang-19 lld-19 nodejs
+CHROMIUM     ?= /usr/bin/chromium
+
+.PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean
+
+all: build
+
+## build: the GOOS=js wasm binaries and the wasm_exec.js of the Go that built them
+build:
+	$(JSENV) $(GO) build $(WASMFLAGS) -o www/gohost.wasm ./cmd/gohost
+	$(JSENV) $(GO) build $(WASMFLAGS) -o www/gohost-worker.wasm ./cmd/gohost-worker
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" www/wasm_exec.js
+
+## serve: build, then serve the page (KERNEL=... INITRD=... ADDR=... to override)
+serve: build
+	$(GO) run ./cmd/serve $(SERVE_FLAGS)
+
+## test: vet, unit tests (native with -race, GOOS=js), conformance, e2e, a short fuzz pass
+test: deps vet test-native test-js conformance e2e fuzz
+
+## deps: install what the tests need (as root on Debian), or say what to run
+deps:
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	command -v clang-19 >/dev/null 2>&1 || missing="$$missing clang-19"; \
+	command -v wasm-ld-19 >/dev/null 2>&1 || command -v ld.lld-19 >/dev/null 2>&1 || missing="$$missing lld-19"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "deps: installing$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+		else \
+			echo "deps: missing$$missing; run:  sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	$(JSENV) $(GO) vet $$($(JSENV) $(GO) list -e -f '{{if .GoFiles}}{{.ImportPath}}{{end}}' ./...)
+
+## test-native: unit tests of the host side, with the race detector where available
+test-native:
+	$(GO) test $(RACE) $$($(GO) list ./... | grep -v '/e2e')
+
+## test-js: GOOS=js unit tests of packages that have tests for js/wasm.
+# Runner: Go's own go_js_wasm_exec (Node.js), enough for code that needs
+# syscall/js, SharedArrayBuffer and wasm threads but no DOM or Workers. A
+# browser-based runner can replace JS_EXEC later.
+JS_EXEC ?= $(GOROOT)/lib/wasm/go_js_wasm_exec
+test-js:
+	@pkgs=$$($(JSENV) $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v '/e2e' || true); \
+	if [ -z "$$pkgs" ]; then echo "test-js: no packages with js/wasm tests"; exit 0; fi; \
+	echo $(JSENV) $(GO) test -exec="$(JS_EXEC)" $$pkgs; \
+	$(JSENV) $(GO) test -exec="$(JS_EXEC)" $$pkgs
+
+## conformance: build/check the conformance kernel (e2e/conformance/Makefile)
+conformance:
+	@if [ -f e2e/conformance/Makefile ]; then $(MAKE) -C e2e/conformance; \
+	else echo "conformance: e2e/conformance/Makefile not there yet, skipped"; fi
+
+## e2e: browser tests (headless Chromium via chromedp)
+e2e: build
+	CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./e2e/...
+
+## fuzz: run every native Fuzz target briefly from its seed corpus (FUZZTIME=10s)
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./... | grep -v '/e2e'); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for f in $$(cat $$($(GO) list -f '{{range .TestGoFiles}}{{$$.Dir}}/{{.}} {{end}}{{range .XTestGoFiles}}{{$$.Dir}}/{{.}} {{end}}' $$pkg) /dev/null \
+			| sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p'); do \
+			echo "fuzz: $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## bench: benchmarks (placeholder, filled by the host work)
+bench:
+	@echo "bench: no benchmarks yet"
+
+## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
+lint: vet jsguard
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# jsguard (github.com/hack-pad/safejs/jsguard/cmd/jsguard) reports syscall/js
+# calls that can panic; built natively from tools/go.mod, run with GOOS=js.
+jsguard: $(CACHE)/bin/jsguard
+	$(JSENV) $(CACHE)/bin/jsguard $$($(JSENV) $(GO) list -e -f '{{if .GoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v '/e2e')
+
+$(CACHE)/bin/jsguard: tools/go.mod tools/go.sum
+	cd tools && GOOS= GOARCH= $(GO) build -o ../$@ github.com/hack-pad/safejs/jsguard/cmd/jsguard
+
+## vendor: refresh www/vendor/xterm from the npm registry (package-lock.json)
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p www/vendor/xterm
+	cp node_modules/@xterm/xterm/lib/xterm.js node_modules/@xterm/xterm/css/xterm.css www/vendor/xterm/
+	cp node_modules/@xterm/addon-fit/lib/addon-fit.js www/vendor/xterm/
+	cp node_modules/@xterm/xterm/LICENSE www/vendor/xterm/LICENSE
+	cp node_modules/@xterm/addon-fit/LICENSE www/vendor/xterm/LICENSE.addon-fit
+
+clean:
+	rm -f www/gohost.wasm www/gohost-worker.wasm www/wasm_exec.js
+	rm -rf $(CACHE) node_modules
+	@if [ -f e2e/conformance/Makefile ]; then $(MAKE) -C e2e/conformance clean || true; fi

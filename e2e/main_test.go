@@ -1,0 +1,122 @@
+// Package e2e holds the browser tests: one headless Chromium per package
+// (started in TestMain), the dev server's handler in-process on a random
+// loopback port, one tab and one deadline per test.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/linuxwasm/gohost/internal/devserver"
+)
+
+var (
+	// baseURL is the dev server, e.g. http://127.0.0.1:41234.
+	baseURL string
+	// hasConformance reports whether /conformance/ is served (the
+	// conformance kernel has been built into e2e/conformance/testdata).
+	hasConformance bool
+	// browserCtx is the shared browser; tabs derive from it.
+	browserCtx context.Context
+	// artifactDir receives screenshots of failed tests.
+	artifactDir string
+)
+
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	exe := chromiumPath()
+	if _, err := os.Stat(exe); err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintf(os.Stderr, "e2e: Chromium not found at %s (set CHROMIUM): %v\n", exe, err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "e2e: SKIP: Chromium not found at %s (apt-get install chromium, or set CHROMIUM)\n", exe)
+		return 0
+	}
+
+	artifactDir = os.Getenv("E2E_ARTIFACTS")
+	if artifactDir == "" {
+		artifactDir = filepath.Join(os.TempDir(), "gohost-e2e")
+	}
+
+	// The server: the page from ../www, no kernel at the default URLs (so the
+	// page must say "no kernel"), the conformance kernel under /conformance/
+	// when it has been built. Tests that boot pass ?kernel=/conformance/...
+	h, err := devserver.NewHandler(devserver.Config{
+		Dir:         filepath.Join("..", "www"),
+		Kernel:      os.Getenv("E2E_KERNEL"),
+		Initrd:      os.Getenv("E2E_INITRD"),
+		Conformance: filepath.Join("conformance", "testdata"),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	hasConformance = devserver.HasConformance(h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	baseURL = "http://" + ln.Addr().String()
+
+	userData, err := os.MkdirTemp("", "gohost-e2e-chromium-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(userData)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(userData),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	// Start the browser now (no deadline on this first run: it would bound
+	// the browser's life).
+	if err := chromedp.Do(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting Chromium:", err)
+		return 1
+	}
+	browserCtx = ctx
+	code := m.Run()
+	// Close the browser (and its processes) before the temp dir goes.
+	cancelBrowser()
+	cancelAlloc()
+	return code
+}
