@@ -14,6 +14,7 @@ const (
 	EvHalt       = 5 // _start returned or the kernel stopped without a panic; payload: reason
 	EvTaskStart  = 6 // arg: worker id; payload: "name (0xtask)", for the status panel
 	EvTaskEnd    = 7 // arg: worker id: its task retired, the worker is idle again
+	EvReady      = 8 // arg: worker id: a new pool worker is up and takes jobs
 )
 
 const eventHeader = 12

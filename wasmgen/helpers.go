@@ -18,6 +18,7 @@ const (
 	opI64Load    = 0x11
 	opI32Store   = 0x17
 	opI32Add     = 0x1e
+	opI32And     = 0x2c
 	opI32Or      = 0x33
 	opI32Xchg    = 0x41
 	opI32Cmpxchg = 0x48
@@ -45,6 +46,10 @@ func HostMem() []byte {
 	def("store32", []byte{i32, i32}, nil, c.LocalGet(0).LocalGet(1).Atomic(opI32Store, 2))
 	def("add32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Add, 2))
 	def("or32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Or, 2))
+	def("and32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32And, 2))
+	// Plain byte access for the rare byte-wise copies of short messages.
+	def("load8", []byte{i32}, []byte{i32}, c.LocalGet(0).op(0x2d, 0, 0))           // i32.load8_u
+	def("store8", []byte{i32, i32}, nil, c.LocalGet(0).LocalGet(1).op(0x3a, 0, 0)) // i32.store8
 	def("xchg32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Xchg, 2))
 	def("cas32", []byte{i32, i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).LocalGet(2).Atomic(opI32Cmpxchg, 2))
 	def("load64", []byte{i32}, []byte{i64}, c.LocalGet(0).Atomic(opI64Load, 3))
@@ -99,4 +104,14 @@ func Shims(shims []Shim) []byte {
 		m.ExportFunc(s.Name, m.Func(FuncType{Params: s.Params, Results: results}, []byte{I64}, c))
 	}
 	return m.Bytes()
+}
+
+// KernelShims are the kernel imports whose Go implementations may unwind the
+// kernel's stack, with their wasm parameter types (section 2). The worker
+// exports them with an i64 result; the shims give the kernel its own types.
+var KernelShims = []Shim{
+	{Name: "wasm_create_and_run_task", Params: []byte{I32, I32, I32, I32, I32, I32, I32}},
+	{Name: "wasm_serialize_tasks", Params: []byte{I32, I32}},
+	{Name: "wasm_panic", Params: []byte{I32}, Void: true},
+	{Name: "wasm_user_mode_tail", Params: []byte{I32}, Void: true},
 }

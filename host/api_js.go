@@ -1,0 +1,257 @@
+package host
+
+import (
+	"errors"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/linuxwasm/gohost/cpio"
+)
+
+// API is the page-facing facade installed as globalThis.gohost: boot with
+// options, send input, wait for output, read the status, reboot, and
+// subscribe to events. The page's UI and the e2e tests use only this.
+type API struct {
+	assets    *Assets
+	machine   *Machine
+	lastOpts  Options
+	listeners map[string][]safejs.Value
+	text      *Transcript
+	waiters   []*waiter
+	funcs     []js.Func
+}
+
+type waiter struct {
+	match    func(string) bool
+	resolve  js.Value
+	reject   js.Value
+	deadline time.Time
+}
+
+// Install creates the API object on globalThis and announces it with a
+// gohost-ready event on window.
+func Install(workerURL string) *API {
+	a := &API{assets: LoadAssets(workerURL), listeners: map[string][]safejs.Value{}}
+	obj := js.Global().Get("Object").New()
+	method := func(name string, f func(args []js.Value) any) {
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) any { return f(args) })
+		a.funcs = append(a.funcs, fn)
+		obj.Set(name, fn)
+	}
+	method("boot", a.boot)
+	method("reboot", a.reboot)
+	method("input", func(args []js.Value) any {
+		if a.machine != nil && len(args) > 0 {
+			a.machine.Input(args[0].String())
+		}
+		return nil
+	})
+	method("on", func(args []js.Value) any {
+		if len(args) >= 2 {
+			a.listeners[args[0].String()] = append(a.listeners[args[0].String()], safejs.Safe(args[1]))
+		}
+		return nil
+	})
+	method("status", func([]js.Value) any {
+		if a.machine == nil {
+			return map[string]any{"stage": "idle"}
+		}
+		return a.machine.Status()
+	})
+	method("output", func([]js.Value) any {
+		if a.text == nil {
+			return ""
+		}
+		return a.text.Text()
+	})
+	method("waitFor", a.waitFor)
+	method("stop", func([]js.Value) any {
+		if a.machine != nil {
+			a.machine.Stop()
+		}
+		return nil
+	})
+	js.Global().Set("gohost", obj)
+	js.Global().Call("dispatchEvent", js.Global().Get("Event").New("gohost-ready"))
+	return a
+}
+
+// promise runs f in a goroutine and settles a JS promise with its result.
+func promise(f func() (any, error)) js.Value {
+	var exec js.Func
+	exec = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			v, err := f()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		exec.Release()
+		return nil
+	})
+	return js.Global().Get("Promise").New(exec)
+}
+
+func (a *API) boot(args []js.Value) any {
+	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline}
+	var files js.Value
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		o := args[0]
+		if v := o.Get("kernel"); v.Type() == js.TypeString {
+			opts.KernelURL = v.String()
+		}
+		if v := o.Get("initrd"); v.Type() == js.TypeString {
+			opts.InitrdURL = v.String()
+		}
+		if v := o.Get("cmdline"); v.Type() == js.TypeString {
+			opts.Cmdline = v.String()
+		}
+		files = o.Get("files")
+	}
+	return promise(func() (any, error) {
+		if files.Type() == js.TypeObject {
+			fs, err := readFiles(files)
+			if err != nil {
+				return nil, err
+			}
+			opts.Files = fs
+		}
+		return nil, a.start(opts)
+	})
+}
+
+func (a *API) reboot([]js.Value) any {
+	return promise(func() (any, error) {
+		if a.lastOpts.KernelURL == "" {
+			return nil, errors.New("nothing has been booted yet")
+		}
+		return nil, a.start(a.lastOpts)
+	})
+}
+
+// start discards the current machine, all its workers and memory, and boots
+// a new one.
+func (a *API) start(opts Options) error {
+	if a.machine != nil {
+		a.machine.Stop()
+	}
+	a.lastOpts = opts
+	a.text = NewTranscript(16 << 20)
+	a.machine = NewMachine(opts, a.assets, a, a.text)
+	return a.machine.Boot()
+}
+
+// readFiles reads File objects (from a file input or a drop) into memory.
+func readFiles(list js.Value) ([]cpio.File, error) {
+	var out []cpio.File
+	for i := 0; i < list.Length(); i++ {
+		f := list.Index(i)
+		buf, err := await(f.Call("arrayBuffer"))
+		if err != nil {
+			return nil, errors.New("cannot read " + f.Get("name").String() + ": " + err.Error())
+		}
+		u := js.Global().Get("Uint8Array").New(buf)
+		b := make([]byte, u.Length())
+		js.CopyBytesToGo(b, u)
+		out = append(out, cpio.File{Name: f.Get("name").String(), Mode: 0o644, Data: b})
+	}
+	return out, nil
+}
+
+// waitFor(textOrRegExp, timeoutMs) resolves with the console text once it
+// contains the string or matches the RegExp, and rejects on timeout.
+func (a *API) waitFor(args []js.Value) any {
+	if len(args) == 0 {
+		return js.Global().Get("Promise").Call("reject", js.Global().Get("Error").New("waitFor needs a string or RegExp"))
+	}
+	pat := args[0]
+	timeout := 30 * time.Second
+	if len(args) > 1 && args[1].Type() == js.TypeNumber {
+		timeout = time.Duration(args[1].Float()) * time.Millisecond
+	}
+	var match func(string) bool
+	if pat.Type() == js.TypeString {
+		s := pat.String()
+		match = func(t string) bool { return contains(t, s) }
+	} else {
+		match = func(t string) bool { pat.Set("lastIndex", 0); return pat.Call("test", t).Bool() }
+	}
+	var exec js.Func
+	exec = js.FuncOf(func(_ js.Value, pargs []js.Value) any {
+		w := &waiter{match: match, resolve: pargs[0], reject: pargs[1], deadline: time.Now().Add(timeout)}
+		a.waiters = append(a.waiters, w)
+		a.checkWaiters()
+		exec.Release()
+		return nil
+	})
+	p := js.Global().Get("Promise").New(exec)
+	var tick js.Func
+	tick = js.FuncOf(func(js.Value, []js.Value) any {
+		a.checkWaiters()
+		tick.Release()
+		return nil
+	})
+	js.Global().Call("setTimeout", tick, timeout.Milliseconds()+1)
+	return p
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func (a *API) checkWaiters() {
+	text := ""
+	if a.text != nil {
+		text = a.text.Text()
+	}
+	kept := a.waiters[:0]
+	for _, w := range a.waiters {
+		switch {
+		case w.match(text):
+			w.resolve.Invoke(text)
+		case time.Now().After(w.deadline):
+			w.reject.Invoke(js.Global().Get("Error").New("timed out waiting for console output"))
+		default:
+			kept = append(kept, w)
+		}
+	}
+	a.waiters = kept
+}
+
+// The Events a Machine reports, fanned out to the page's listeners.
+
+func (a *API) emit(typ string, v any) {
+	for _, fn := range a.listeners[typ] {
+		if _, err := fn.Invoke(v); err != nil {
+			js.Global().Get("console").Call("error", "gohost: "+typ+" listener failed: "+err.Error())
+		}
+	}
+}
+
+func (a *API) Stage(stage, detail string) {
+	a.emit("stage", map[string]any{"stage": stage, "detail": detail})
+}
+
+func (a *API) Progress(what string, loaded, total int, cached bool) {
+	a.emit("progress", map[string]any{"what": what, "loaded": loaded, "total": total, "cached": cached})
+}
+
+func (a *API) Console(b js.Value) {
+	a.emit("console", b)
+	if len(a.waiters) > 0 {
+		a.checkWaiters()
+	}
+}
+
+func (a *API) Log(text string) { a.emit("log", text) }
+
+func (a *API) Error(e ErrorEvent) {
+	details := make([]any, len(e.Details))
+	for i, d := range e.Details {
+		details[i] = d
+	}
+	a.emit("error", map[string]any{"title": e.Title, "message": e.Message, "details": details, "stack": e.Stack})
+}

@@ -1,0 +1,133 @@
+// Package host is the main-thread side of gohost: a Machine built from
+// options (kernel and initrd URLs, command line, user files) that checks the
+// kernel against the host interface, creates the shared memories, keeps a pool
+// of workers, relays console bytes and control events between the bridge
+// memory and the page, and reports every failure as an event, never a dialog.
+//
+// The decisions that need no browser (option checks, sizes, the pool's
+// arithmetic) are plain Go here and unit-tested natively; the browser glue is
+// in the *_js.go files.
+package host
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/linuxwasm/gohost/abi"
+	"github.com/linuxwasm/gohost/wasmbin"
+)
+
+// DefaultCmdline is the original page's command line (section 4).
+const DefaultCmdline = "maxcpus=3 nohz_full=0,2-63 root=/dev/ram0 rootfstype=ramfs init=/init console=hvc console=ttyS0"
+
+// Default URLs, as served by cmd/serve.
+const (
+	DefaultKernelURL = "kernel/vmlinux.wasm"
+	DefaultInitrdURL = "kernel/initramfs.cpio.gz"
+)
+
+// MaxCmdline is COMMAND_LINE_SIZE minus the NUL.
+const MaxCmdline = 511
+
+// CheckCmdline refuses command lines the kernel cannot take whole: the
+// original host wrote them unchecked past the 512-byte buffer (10.12).
+func CheckCmdline(s string) error {
+	if len(s) > MaxCmdline {
+		return fmt.Errorf("the command line is %d bytes long; the kernel takes at most %d", len(s), MaxCmdline)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("the command line contains a NUL byte")
+	}
+	return nil
+}
+
+const (
+	wasmPage = 65536
+	// The kernel grows memory to 0x1FFF pages in _start; with a boot image of
+	// S pages it manages about 0x1FFF - 2S pages (the memory_end quirk of
+	// section 4 step 8) and needs at least 16 grown pages to boot. Keep a
+	// margin of 1024 pages (64 MiB) for the kernel to run in.
+	bootTargetPages = 0x1fff
+	minKernelPages  = 1024
+)
+
+// CheckFit refuses an initrd (with the user's files appended) that leaves the
+// kernel too little memory, before anything is started.
+func CheckFit(kernelMinPages uint64, initrdBytes int) error {
+	initrdPages := (uint64(initrdBytes) + wasmPage - 1) / wasmPage
+	image := kernelMinPages + initrdPages
+	if image*2+minKernelPages > bootTargetPages {
+		maxBytes := uint64(bootTargetPages-minKernelPages) / 2
+		if maxBytes > kernelMinPages {
+			maxBytes = (maxBytes - kernelMinPages) * wasmPage
+		} else {
+			maxBytes = 0
+		}
+		return fmt.Errorf("the initramfs is %s, more than fits: the kernel's memory is at most 512 MiB and a boot image of %d pages leaves it too little; keep the initramfs and your files under %s",
+			sizeText(uint64(initrdBytes)), image, sizeText(maxBytes))
+	}
+	return nil
+}
+
+func sizeText(n uint64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// KernelError is a kernel the host refuses, with one line per problem.
+type KernelError struct {
+	Message string
+	Details []string
+}
+
+func (e *KernelError) Error() string { return e.Message }
+
+// InspectKernel parses the kernel's bytes and checks them against the host
+// interface before anything is instantiated, naming every missing or mistyped
+// symbol (10.16).
+func InspectKernel(b []byte) (*abi.KernelInfo, error) {
+	if len(b) < 8 || string(b[:4]) != "\x00asm" {
+		return nil, &KernelError{Message: "the kernel file is not a WebAssembly module (wrong magic bytes): check the kernel URL"}
+	}
+	m, err := wasmbin.Parse(b)
+	if err != nil {
+		return nil, &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?)", Details: []string{err.Error()}}
+	}
+	info, err := abi.CheckKernel(m)
+	if err != nil {
+		var mm *abi.MismatchError
+		if errors.As(err, &mm) {
+			return nil, &KernelError{Message: "this WebAssembly module is not a Linux/Wasm kernel this host can run", Details: mm.Messages()}
+		}
+		return nil, &KernelError{Message: err.Error()}
+	}
+	return info, nil
+}
+
+// Pool sizing. A Linux boot creates about 40 tasks and each new user task may
+// need a CPU worker too, so a few ready workers keep every switch to a new task
+// off the cold path (Go start, kernel instantiation: tens of milliseconds).
+const (
+	PoolFloor   = 4   // idle workers kept ready
+	WorkerLimit = 512 // browsers cap workers per origin (10.19)
+)
+
+// SpawnCount is how many workers to start now so that every queued job has a
+// worker and PoolFloor more stand ready, counting those already starting,
+// without exceeding WorkerLimit in all.
+func SpawnCount(backlog, idle, starting, total int) int {
+	need := backlog + PoolFloor - idle - starting
+	if room := WorkerLimit - total; need > room {
+		need = room
+	}
+	if need < 0 {
+		return 0
+	}
+	return need
+}

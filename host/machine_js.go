@@ -1,0 +1,589 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/linuxwasm/gohost/abi"
+	"github.com/linuxwasm/gohost/bridge"
+	"github.com/linuxwasm/gohost/cpio"
+	"github.com/linuxwasm/gohost/wasmgen"
+)
+
+// Options configure one boot.
+type Options struct {
+	KernelURL string
+	InitrdURL string
+	Cmdline   string
+	Files     []cpio.File // added under cpio.DefaultUserPrefix
+}
+
+// ErrorEvent is what the page shows in its error panel.
+type ErrorEvent struct {
+	Title, Message string
+	Details        []string
+	Stack          string
+}
+
+// Events receives what a Machine reports. All calls happen on the main thread.
+type Events interface {
+	Stage(stage, detail string)
+	Progress(what string, loaded, total int, cached bool)
+	Console(bytes js.Value) // a Uint8Array of raw console output
+	Log(text string)
+	Error(e ErrorEvent)
+}
+
+// Machine is one boot of a kernel: its memories, workers and bridge.
+type Machine struct {
+	opts     Options
+	ev       Events
+	assets   *Assets
+	stage    string
+	started  time.Time
+	stopped  bool
+	stopping bool // a CPU was stopped: waiting to learn whether it was a panic
+
+	kernel  js.Value // compiled kernel module
+	info    *abi.KernelInfo
+	memory  js.Value
+	bmem    js.Value
+	jm      *jsMem
+	br      *bridge.Bridge
+	helpers struct{ hostmem, shims js.Value }
+	initrd  js.Value // ArrayBuffer for the primary worker
+
+	workers  map[uint32]*workerRec
+	starting int
+
+	pendingIn   []byte
+	consoleOut  uint64
+	lastOut     time.Time
+	lastSwitch  uint32
+	silentSaid  bool
+	transcript  *Transcript
+	wake        js.Func
+	onWorkerErr js.Func
+}
+
+type workerRec struct {
+	w    js.Value
+	task string // what it runs, for error reports
+}
+
+// Assets are fetched and compiled once per page and shared by every boot.
+type Assets struct {
+	Worker js.Value // compiled gohost-worker.wasm
+	err    error
+	done   chan struct{}
+}
+
+// LoadAssets starts compiling the worker program right away, so it is ready
+// by the time a kernel has downloaded.
+func LoadAssets(url string) *Assets {
+	a := &Assets{done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		wa := js.Global().Get("WebAssembly")
+		a.Worker, a.err = await(wa.Call("compileStreaming", js.Global().Call("fetch", url)))
+		if a.err != nil {
+			a.err = fmt.Errorf("cannot load the worker program %s: %v (run make build)", url, a.err)
+		}
+	}()
+	return a
+}
+
+// NewMachine prepares a machine; Boot starts it.
+func NewMachine(opts Options, assets *Assets, ev Events, t *Transcript) *Machine {
+	return &Machine{opts: opts, ev: ev, assets: assets, workers: map[uint32]*workerRec{}, transcript: t}
+}
+
+func (m *Machine) setStage(s, detail string) {
+	m.stage = s
+	m.ev.Stage(s, detail)
+}
+
+// Boot downloads, checks and starts the kernel. It returns once CPU 0's
+// worker exists; from then on failures arrive as events. Call from a goroutine.
+func (m *Machine) Boot() (err error) {
+	m.started = time.Now()
+	defer func() {
+		if err != nil {
+			m.fail(err)
+		}
+	}()
+	if err := CheckCmdline(m.opts.Cmdline); err != nil {
+		return &KernelError{Message: err.Error()}
+	}
+	m.setStage("download", "kernel")
+	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
+	if err != nil {
+		return err
+	}
+	info, err := InspectKernel(kbytes)
+	if err != nil {
+		return err
+	}
+	m.info = info
+	m.setStage("compile", "")
+	wa := js.Global().Get("WebAssembly")
+	m.kernel, err = await(wa.Call("compile", kjs))
+	if err != nil {
+		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
+	}
+	m.setStage("download", "initramfs")
+	ibytes, ijs, err := m.fetch(m.opts.InitrdURL, "initrd")
+	if err != nil {
+		return err
+	}
+	if len(m.opts.Files) > 0 {
+		placed, err := cpio.PlaceUserFiles(cpio.DefaultUserPrefix, m.opts.Files)
+		if err != nil {
+			return &KernelError{Message: "your files cannot be added to the initramfs", Details: []string{err.Error()}}
+		}
+		ibytes, err = cpio.Append(ibytes, placed)
+		if err != nil {
+			return &KernelError{Message: "your files cannot be added to the initramfs", Details: []string{err.Error()}}
+		}
+		ijs = js.Global().Get("Uint8Array").New(len(ibytes))
+		js.CopyBytesToJS(ijs, ibytes)
+	}
+	if err := CheckFit(info.MemoryMin, len(ibytes)); err != nil {
+		return &KernelError{Message: err.Error()}
+	}
+	m.initrd = ijs.Get("buffer")
+
+	if err := m.createMemories(); err != nil {
+		return err
+	}
+	<-m.assets.done
+	if m.assets.err != nil {
+		return m.assets.err
+	}
+	if m.stopped {
+		return errors.New("stopped")
+	}
+	m.setStage("boot", "")
+	m.onWorkerErr = js.FuncOf(m.workerError)
+	m.wake = js.FuncOf(func(js.Value, []js.Value) any {
+		m.service()
+		m.arm()
+		return nil
+	})
+	m.spawn("primary")
+	m.service() // fills the pool
+	m.arm()
+	return nil
+}
+
+// fetch downloads a file with progress events and returns it both as Go
+// bytes and as a JS Uint8Array.
+func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
+	resp, err := await(js.Global().Call("fetch", url))
+	if err != nil {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, err)}
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, resp.Get("status").Int(), resp.Get("statusText").String())}
+	}
+	total := 0
+	if cl := resp.Get("headers").Call("get", "content-length"); cl.Type() == js.TypeString {
+		total, _ = strconv.Atoi(cl.String())
+	}
+	reader := resp.Get("body").Call("getReader")
+	var chunks []js.Value
+	loaded := 0
+	for {
+		r, err := await(reader.Call("read"))
+		if err != nil {
+			return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, err)}
+		}
+		if r.Get("done").Bool() {
+			break
+		}
+		c := r.Get("value")
+		chunks = append(chunks, c)
+		loaded += c.Length()
+		t := total
+		if loaded > t {
+			t = 0 // compressed transfer: the length header counted other bytes
+		}
+		m.ev.Progress(what, loaded, t, false)
+	}
+	all := js.Global().Get("Uint8Array").New(loaded)
+	at := 0
+	for _, c := range chunks {
+		all.Call("set", c, at)
+		at += c.Length()
+	}
+	b := make([]byte, loaded)
+	js.CopyBytesToGo(b, all)
+	m.ev.Progress(what, loaded, loaded, cachedResponse(resp.Get("url").String()))
+	return b, all, nil
+}
+
+// cachedResponse tells from Resource Timing whether the browser served the
+// file from its cache (no bytes transferred).
+func cachedResponse(url string) bool {
+	entries := js.Global().Get("performance").Call("getEntriesByName", url)
+	if entries.Length() == 0 {
+		return false
+	}
+	e := entries.Index(entries.Length() - 1)
+	return e.Get("transferSize").Int() == 0 && e.Get("decodedBodySize").Int() > 0
+}
+
+// createMemories creates the kernel's shared memory from its declared limits
+// (not the original's fixed 30 pages, 10.1), the bridge memory, and compiles
+// the generated helper modules.
+func (m *Machine) createMemories() error {
+	wa, err := safejs.Global().Get("WebAssembly")
+	if err != nil {
+		return err
+	}
+	memCtor, err := wa.Get("Memory")
+	if err != nil {
+		return err
+	}
+	max := m.info.MemoryMax
+	if max == 0 || max > 65536 {
+		max = 65536
+	}
+	mem, err := memCtor.New(map[string]any{"initial": m.info.MemoryMin, "maximum": max, "shared": true})
+	if err != nil {
+		return &KernelError{Message: fmt.Sprintf("the browser cannot create the kernel's memory (%d pages, up to %d, shared)", m.info.MemoryMin, max), Details: []string{err.Error()}}
+	}
+	m.memory = safejs.Unsafe(mem)
+	pages := bridge.DefaultConfig.Pages()
+	bmem, err := memCtor.New(map[string]any{"initial": pages, "maximum": pages, "shared": true})
+	if err != nil {
+		return &KernelError{Message: "the browser cannot create shared memory", Details: []string{err.Error()}}
+	}
+	m.bmem = safejs.Unsafe(bmem)
+	m.jm = newJSMem(m.bmem.Get("buffer"))
+	m.br = bridge.Open(m.jm, bridge.DefaultConfig, true)
+
+	compile := func(b []byte) (js.Value, error) {
+		u := js.Global().Get("Uint8Array").New(len(b))
+		js.CopyBytesToJS(u, b)
+		var mod js.Value
+		err := try(func() { mod = js.Global().Get("WebAssembly").Get("Module").New(u) })
+		return mod, err
+	}
+	if m.helpers.hostmem, err = compile(wasmgen.HostMem()); err != nil {
+		return &KernelError{Message: "this browser lacks WebAssembly features the host needs (threads, multi-memory)", Details: []string{err.Error()}}
+	}
+	if m.helpers.shims, err = compile(wasmgen.Shims(wasmgen.KernelShims)); err != nil {
+		return &KernelError{Message: "this browser lacks WebAssembly exception handling", Details: []string{err.Error()}}
+	}
+	return nil
+}
+
+// spawn starts a worker. Only the main thread creates workers: a worker's
+// nested workers would die with it (1.4).
+func (m *Machine) spawn(role string) {
+	id := m.br.NewWorkerID()
+	name := "gohost worker " + strconv.Itoa(int(id))
+	if role == "primary" {
+		name = "CPU 0 [boot+idle]"
+	}
+	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": name})
+	w.Set("onerror", m.onWorkerErr)
+	w.Set("onmessageerror", m.onWorkerErr)
+	w.Set("gohostID", id)
+	hostImports := []any{}
+	for _, n := range m.info.HostImports {
+		hostImports = append(hostImports, n)
+	}
+	stubs := []any{}
+	for _, s := range m.info.SysStubs {
+		stubs = append(stubs, s.Name)
+	}
+	msg := map[string]any{
+		"id": id, "role": role,
+		"goModule": m.assets.Worker, "kernelModule": m.kernel,
+		"hostmemModule": m.helpers.hostmem, "shimsModule": m.helpers.shims,
+		"memory": m.memory, "bridge": m.bmem,
+		"hostImports": hostImports, "sysStubs": stubs,
+	}
+	if role == "primary" {
+		msg["cmdline"] = m.opts.Cmdline
+		msg["initrd"] = m.initrd
+		m.workers[id] = &workerRec{w: w, task: "CPU 0 (boot)"}
+	} else {
+		m.workers[id] = &workerRec{w: w, task: "starting"}
+		m.starting++
+	}
+	w.Call("postMessage", msg)
+}
+
+// arm waits for the doorbell without blocking: Atomics.waitAsync resolves when
+// a worker rings it, or after a quarter second so pending input and the pool
+// are looked after even when the guest is quiet.
+func (m *Machine) arm() {
+	if m.stopped {
+		return
+	}
+	i32 := m.jm.i32
+	r := js.Global().Get("Atomics").Call("waitAsync", i32, bridge.DoorbellAddr()/4, int32(m.br.Doorbell()), 250)
+	if r.Get("async").Bool() {
+		r.Get("value").Call("then", m.wake)
+	} else {
+		js.Global().Call("queueMicrotask", m.wake)
+	}
+}
+
+// service does everything the main thread owes the guest, once per doorbell.
+func (m *Machine) service() {
+	if m.stopped {
+		return
+	}
+	for {
+		ev, ok := m.br.NextEvent()
+		if !ok {
+			break
+		}
+		m.handle(ev)
+		if m.stopped {
+			return
+		}
+	}
+	m.drainConsole()
+	m.flushInput()
+	if n := SpawnCount(int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), m.starting, len(m.workers)); n > 0 && !m.stopping {
+		for i := 0; i < n; i++ {
+			m.spawn("pool")
+		}
+	}
+	m.watchStall()
+}
+
+func (m *Machine) handle(ev bridge.Event) {
+	text := string(ev.Payload)
+	switch ev.Kind {
+	case bridge.EvLog:
+		m.ev.Log(m.workerName(ev.Arg) + ": " + text)
+	case bridge.EvReady:
+		m.starting--
+	case bridge.EvTaskStart:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.task = text
+		}
+	case bridge.EvTaskEnd:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.task = "idle"
+		}
+	case bridge.EvStopCPU:
+		// Panic, halt, reboot and power-off all stop the other CPUs first. Give
+		// the kernel a moment to say which it was.
+		if !m.stopping {
+			m.stopping = true
+			js.Global().Call("setTimeout", js.FuncOf(func(js.Value, []js.Value) any {
+				if !m.stopped {
+					m.drainConsole()
+					m.halt("the kernel stopped its CPUs (halt, reboot or power-off)")
+				}
+				return nil
+			}), 1000)
+		}
+	case bridge.EvPanic:
+		m.drainConsole()
+		m.setStage("panic", text)
+		m.ev.Error(ErrorEvent{Title: "Kernel panic", Message: text, Stack: m.transcript.Tail(8192)})
+		m.Stop()
+	case bridge.EvHalt:
+		m.halt(text)
+	case bridge.EvWorkerDied:
+		m.drainConsole()
+		m.fail(fmt.Errorf("%s failed: %s", m.workerName(ev.Arg), text))
+	}
+}
+
+func (m *Machine) workerName(id uint32) string {
+	if w := m.workers[id]; w != nil && w.task != "" {
+		return "worker " + strconv.Itoa(int(id)) + " (" + w.task + ")"
+	}
+	return "worker " + strconv.Itoa(int(id))
+}
+
+func (m *Machine) workerError(this js.Value, args []js.Value) any {
+	id := uint32(this.Get("gohostID").Int())
+	msg := "the worker stopped with an error"
+	if len(args) > 0 {
+		if e := args[0]; e.Type() == js.TypeObject {
+			if mm := e.Get("message"); mm.Type() == js.TypeString && mm.String() != "" {
+				msg = mm.String()
+			}
+			e.Call("preventDefault")
+		}
+	}
+	m.fail(fmt.Errorf("%s died: %s", m.workerName(id), msg))
+	return nil
+}
+
+// drainConsole hands everything the guest printed to the page as raw bytes,
+// so UTF-8 sequences split across writes stay whole (10.5).
+func (m *Machine) drainConsole() {
+	out := m.br.ConsoleOut
+	n := out.Len()
+	if n == 0 {
+		return
+	}
+	chunk := js.Global().Get("Uint8Array").New(n)
+	out.Read(n, func(ringOff, bufOff, k uint32) {
+		chunk.Call("set", m.jm.u8.Call("subarray", ringOff, ringOff+k), bufOff)
+	})
+	m.jm.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
+	m.consoleOut += uint64(n)
+	m.lastOut = time.Now()
+	m.transcript.Add(chunk)
+	if m.stage == "boot" {
+		m.setStage("running", "")
+	}
+	m.ev.Console(chunk)
+	if m.stage == "running" && m.transcript.LooksLikePrompt() {
+		m.setStage("ready", "")
+	}
+}
+
+// Input queues keyboard or paste bytes for the guest. Nothing is dropped:
+// what does not fit in the ring now is kept and sent as the guest reads.
+func (m *Machine) Input(s string) {
+	m.pendingIn = append(m.pendingIn, s...)
+	m.flushInput()
+}
+
+func (m *Machine) flushInput() {
+	if len(m.pendingIn) == 0 || m.br == nil || m.stopped {
+		return
+	}
+	in := m.br.ConsoleIn
+	n := in.Write(uint32(len(m.pendingIn)), func(ringOff, bufOff, k uint32) {
+		m.jm.WriteBytes(ringOff, m.pendingIn[bufOff:bufOff+k])
+	})
+	m.pendingIn = m.pendingIn[n:]
+}
+
+// watchStall says so when a booting or running guest has gone silent: no
+// console output and no task switch for a while.
+func (m *Machine) watchStall() {
+	if sw := m.br.Switches(); sw != m.lastSwitch {
+		m.lastSwitch, m.lastOut = sw, time.Now()
+		m.silentSaid = false
+		return
+	}
+	if m.stage != "boot" && m.stage != "running" {
+		return
+	}
+	if !m.silentSaid && !m.lastOut.IsZero() && time.Since(m.lastOut) > StallAfter {
+		m.silentSaid = true
+		m.ev.Log(fmt.Sprintf("the machine has been silent for %v: no console output and no task switch", StallAfter))
+	}
+}
+
+// StallAfter is how long a silent guest goes before the host mentions it.
+var StallAfter = 30 * time.Second
+
+func (m *Machine) halt(reason string) {
+	m.setStage("halted", reason)
+	m.ev.Error(ErrorEvent{Title: "The machine halted", Message: reason})
+	m.Stop()
+}
+
+func (m *Machine) fail(err error) {
+	if m.stopped {
+		return
+	}
+	m.setStage("failed", err.Error())
+	var ke *KernelError
+	if errors.As(err, &ke) {
+		m.ev.Error(ErrorEvent{Title: "The machine could not start", Message: ke.Message, Details: ke.Details})
+	} else {
+		m.ev.Error(ErrorEvent{Title: "The machine failed", Message: err.Error(), Stack: m.transcript.Tail(4096)})
+	}
+	m.Stop()
+}
+
+// Stop ends the machine: every worker is terminated, whatever it was doing,
+// so nothing keeps running after a panic, halt or failure (10.7).
+func (m *Machine) Stop() {
+	if m.stopped {
+		return
+	}
+	m.stopped = true
+	if m.br != nil {
+		m.br.SetState(bridge.StateStopping)
+	}
+	for id, w := range m.workers {
+		w.w.Call("terminate")
+		delete(m.workers, id)
+	}
+}
+
+// Status is a snapshot for the status panel.
+func (m *Machine) Status() map[string]any {
+	s := map[string]any{"stage": m.stage, "workers": len(m.workers)}
+	if !m.started.IsZero() {
+		s["uptimeMs"] = time.Since(m.started).Milliseconds()
+	}
+	if m.br != nil {
+		s["cpus"] = m.br.OnlineCPUs()
+		s["tasks"] = m.br.Tasks.Live()
+		s["pool"] = m.br.Jobs.Idle()
+		s["switches"] = m.br.Switches()
+		s["tasksCreated"] = m.br.Created()
+		s["consoleIn"] = m.br.ConsoleIn.Produced()
+		s["consoleOut"] = m.consoleOut
+		s["memoryBytes"] = m.memory.Get("buffer").Get("byteLength").Int()
+	}
+	return s
+}
+
+// Transcript keeps the console output of a machine for the log download,
+// the panic panel and the automation API.
+type Transcript struct {
+	dec  js.Value // streaming TextDecoder
+	text strings.Builder
+	max  int
+}
+
+// NewTranscript keeps at most max bytes of decoded text (the oldest half is
+// dropped when full).
+func NewTranscript(max int) *Transcript {
+	return &Transcript{dec: js.Global().Get("TextDecoder").New("utf-8"), max: max}
+}
+
+// Add appends raw console bytes.
+func (t *Transcript) Add(chunk js.Value) {
+	s := t.dec.Call("decode", chunk, map[string]any{"stream": true}).String()
+	if t.text.Len()+len(s) > t.max {
+		keep := t.text.String()
+		keep = keep[len(keep)/2:]
+		t.text.Reset()
+		t.text.WriteString(keep)
+	}
+	t.text.WriteString(s)
+}
+
+// Text is everything kept.
+func (t *Transcript) Text() string { return t.text.String() }
+
+// Tail is the last n bytes of text.
+func (t *Transcript) Tail(n int) string {
+	s := t.text.String()
+	if len(s) > n {
+		s = s[len(s)-n:]
+	}
+	return s
+}
+
+// LooksLikePrompt reports whether the output ends like a shell prompt.
+func (t *Transcript) LooksLikePrompt() bool {
+	s := t.Tail(64)
+	return strings.HasSuffix(s, "# ") || strings.HasSuffix(s, "$ ")
+}

@@ -1,0 +1,244 @@
+package worker
+
+import (
+	"strconv"
+
+	"github.com/linuxwasm/gohost/bridge"
+)
+
+// The kernel's host imports (section 2). Each is bound directly as the
+// kernel's import (or through its throw shim, for the four that may unwind),
+// so a call costs a wasm call, not a JS round trip. Every export recovers its
+// own panics: an escaped Go panic would kill this worker's runtime.
+//
+// The four shimmed exports return int64: -code to unwind, otherwise the i32
+// result. ShimmedImports in shims.go lists them for the generator.
+
+//go:wasmexport wasm_start_cpu
+func wasmStartCPU(cpu, idleTask, startStack uint32) {
+	defer recoverTo("wasm_start_cpu", nil)
+	if cpu == 0 || cpu >= 64 {
+		logf("wasm_start_cpu: refusing CPU " + strconv.Itoa(int(cpu)))
+		return
+	}
+	slot, retired := br.Tasks.Register(idleTask, bridge.Idle, cpu)
+	if retired != bridge.NoSlot {
+		br.Tasks.Retire(retired)
+	}
+	if slot == bridge.NoSlot {
+		fatal("task table full while starting CPU " + strconv.Itoa(int(cpu)))
+		return
+	}
+	br.SetCPU(cpu, slot)
+	pushJob(&bridge.Job{Kind: bridge.JobCPU, Slot: slot, A: cpu, B: idleTask, C: startStack}, 0)
+}
+
+//go:wasmexport wasm_stop_cpu
+func wasmStopCPU(cpu uint32) {
+	defer recoverTo("wasm_stop_cpu", nil)
+	// The guest is going down (panic, halt, reboot, power-off). The main thread
+	// decides what it was once the kernel has had its say; no dialog, ever.
+	br.PostText(bridge.EvStopCPU, cpu, "")
+}
+
+//go:wasmexport wasm_create_and_run_task
+func wasmCreateAndRunTask(prev, next, name, binStart, binEnd, dataStart, tableStart uint32) (r int64) {
+	defer recoverTo("wasm_create_and_run_task", &r)
+	// Register the new task's park cell before parking, so that a wake
+	// addressed to it is never lost (2.4 step 1).
+	slot, retired := br.Tasks.Register(next, 0, 0)
+	if retired != bridge.NoSlot {
+		br.Tasks.Retire(retired)
+	}
+	if slot == bridge.NoSlot {
+		fatal("task table full: cannot create task " + hex(next))
+		return -CodeHostError
+	}
+	br.CountCreate()
+	pushJob(&bridge.Job{Kind: bridge.JobTask, Slot: slot, A: prev, B: next,
+		C: binStart, D: binEnd, E: dataStart, F: tableStart}, name)
+	return park()
+}
+
+//go:wasmexport wasm_release_task
+func wasmReleaseTask(dead uint32) {
+	defer recoverTo("wasm_release_task", nil)
+	// Unlink at once, in the calling worker: a new task at the same address
+	// may be created right after (5.6), and a release applied later (as a
+	// message relayed through the main thread would be) would hit it.
+	slot := br.Tasks.Unlink(dead)
+	if slot == bridge.NoSlot {
+		logf("wasm_release_task: unknown task " + hex(dead))
+		return
+	}
+	br.Tasks.Release(slot)
+}
+
+//go:wasmexport wasm_serialize_tasks
+func wasmSerializeTasks(prev, next uint32) (r int64) {
+	defer recoverTo("wasm_serialize_tasks", &r)
+	slot := br.Tasks.Lookup(next)
+	if slot == bridge.NoSlot {
+		fatal("switch from " + hex(prev) + " to unknown task " + hex(next))
+		return -CodeHostError
+	}
+	br.Tasks.Wake(slot, prev)
+	br.CountSwitch()
+	return park()
+}
+
+// park blocks this worker's task until it is switched to again, and returns
+// the task that switched to it, or -CodeRetire when it was reaped.
+func park() int64 {
+	last, retire := br.Tasks.Park(self.slot)
+	if retire {
+		return -CodeRetire
+	}
+	return int64(last)
+}
+
+//go:wasmexport wasm_panic
+func wasmPanic(msg uint32) (r int64) {
+	defer recoverTo("wasm_panic", &r)
+	text := g.cString(msg, 4096)
+	br.SetState(bridge.StateStopping)
+	br.PostText(bridge.EvPanic, self.id, text)
+	return -CodePanic
+}
+
+//go:wasmexport wasm_dump_stacktrace
+func wasmDumpStacktrace(buf, maxSize uint32) {
+	defer recoverTo("wasm_dump_stacktrace", nil)
+	if maxSize == 0 {
+		return
+	}
+	s := "gohost worker " + strconv.Itoa(int(self.id)) + " running task " + hex(self.task) + "\n" + g.stack()
+	b := []byte(s)
+	if uint32(len(b)) > maxSize-1 {
+		b = b[:maxSize-1]
+	}
+	g.writeKernel(buf, append(b, 0))
+}
+
+//go:wasmexport wasm_load_executable
+func wasmLoadExecutable(binStart, binEnd, dataStart, tableStart uint32) {
+	defer recoverTo("wasm_load_executable", nil)
+	// Copy and compile now: the image is only guaranteed during this call.
+	if err := loadProgram(binStart, binEnd, dataStart, tableStart); err != nil {
+		logf("exec: " + err.Error())
+	}
+}
+
+//go:wasmexport wasm_user_mode_tail
+func wasmUserModeTail(flow int32) (r int64) {
+	defer recoverTo("wasm_user_mode_tail", &r)
+	switch flow {
+	case -1:
+		return -CodeReload
+	case 1:
+		if !self.userLive {
+			// A signal for a fresh clone child before its instance exists
+			// (6.7): deliver it once the instance is set up.
+			self.signalPending = true
+			return 0
+		}
+		return -int64(deliverSignal())
+	case 2:
+		return -CodeSigReturn
+	case 3:
+		if c := deliverSignal(); c != 0 {
+			return -int64(c)
+		}
+		return -CodeSigReturn
+	}
+	logf("wasm_user_mode_tail: unknown flow " + strconv.Itoa(int(flow)))
+	return -CodeHostError
+}
+
+//go:wasmexport wasm_cpu_clock_get_monotonic
+func wasmClock() int64 {
+	return br.Clock(nowNs())
+}
+
+//go:wasmexport wasm_driver_hvc_put
+func wasmHvcPut(buf, count int32) (r int32) {
+	defer recoverTo32("wasm_driver_hvc_put", &r)
+	return consolePut(uint32(buf), count)
+}
+
+//go:wasmexport wasm_driver_hvc_get
+func wasmHvcGet(buf, count int32) (r int32) {
+	defer recoverTo32("wasm_driver_hvc_get", &r)
+	if count <= 0 {
+		return 0
+	}
+	in := br.ConsoleIn
+	if in.Len() == 0 {
+		return 0 // the common case: no lock, no wait
+	}
+	mu := in.Mutex()
+	mu.Lock()
+	n := in.Read(uint32(count), func(ringOff, bufOff, k uint32) { copyOut(uint32(buf)+bufOff, ringOff, k) })
+	mu.Unlock()
+	return int32(n)
+}
+
+const eagain = -11
+
+// consolePut appends kernel bytes to the console output ring. It accepts
+// everything it can; when the page has fallen behind by a whole ring it waits
+// up to ~50 ms for room (the main thread never blocks, so room comes unless
+// the page is frozen), then returns the partial count, or -EAGAIN when nothing
+// fitted: both make the kernel retry later instead of dropping output.
+func consolePut(buf uint32, count int32) int32 {
+	if count <= 0 {
+		return 0
+	}
+	out := br.ConsoleOut
+	mu := out.Mutex()
+	done := uint32(0)
+	for try := 0; ; try++ {
+		mu.Lock()
+		done += out.Write(uint32(count)-done, func(ringOff, bufOff, k uint32) { copyIn(ringOff, buf+done+bufOff, k) })
+		mu.Unlock()
+		br.Ring()
+		if done == uint32(count) || try == 10 {
+			break
+		}
+		br.M.Wait32(out.HeadAddr(), out.Consumed(), 5_000_000)
+	}
+	if done == 0 {
+		return eagain
+	}
+	return int32(done)
+}
+
+// recoverTo turns a Go panic inside an export into a host error: reported,
+// and (for shimmed exports) an unwind to this worker's runner.
+func recoverTo(where string, r *int64) {
+	if p := recover(); p != nil {
+		fatal(where + ": " + panicText(p))
+		if r != nil {
+			*r = -CodeHostError
+		}
+	}
+}
+
+func recoverTo32(where string, r *int32) {
+	if p := recover(); p != nil {
+		fatal(where + ": " + panicText(p))
+		*r = eagain
+	}
+}
+
+func panicText(p any) string {
+	switch v := p.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "panic"
+}
+
+func hex(v uint32) string { return "0x" + strconv.FormatUint(uint64(v), 16) }

@@ -1,0 +1,336 @@
+package worker
+
+import (
+	"strconv"
+	"syscall/js"
+
+	"github.com/linuxwasm/gohost/bridge"
+)
+
+var (
+	br *bridge.Bridge
+	g  glue
+)
+
+// self is this worker's state. One worker runs one task at a time, and all of
+// this is touched only by this worker's single goroutine (exports run on it).
+var self struct {
+	id   uint32
+	slot uint32 // task table slot of the running task
+	task uint32
+
+	// The program wasm_load_executable recorded, to start at the next reload.
+	prog struct {
+		pending               bool
+		module                js.Value
+		tableSize             uint32
+		dataStart, tableStart uint32
+	}
+	userLive      bool   // a user instance exists
+	exports       uint32 // which optional user exports it has (bit per slot)
+	signalPending bool   // flow 1 arrived before the instance existed
+}
+
+// Main runs the worker: set up from worker.js's gohostWorker object, then run
+// the primary CPU or take jobs forever. It never returns (a returning Go main
+// would break every later export call).
+func Main() {
+	g = glue{js.Global().Get("gohostWorker")}
+	br = bridge.Open(wasmMem{}, bridge.DefaultConfig, false)
+	self.id = g.uint("id")
+	if g.get("role").String() == "primary" {
+		runPrimary()
+		idleForever()
+	}
+	br.PostText(bridge.EvReady, self.id, "")
+	for {
+		if br.State() == bridge.StateStopping {
+			idleForever()
+		}
+		j := br.Jobs.Take()
+		runJob(&j)
+	}
+}
+
+// idleForever parks the worker for good (the machine is dead); the main thread
+// terminates it.
+func idleForever() {
+	for {
+		br.M.Wait32(0, bridge.Magic, -1) // the magic word never changes
+	}
+}
+
+// runPrimary boots CPU 0 (section 4, steps 4-8): the kernel instance exists
+// and its one-time data initialisation is done, so the boot parameters can be
+// written now without being overwritten.
+func runPrimary() {
+	initTask := g.uint("initTask")
+	slot, _ := br.Tasks.Register(initTask, bridge.Idle, 0)
+	br.SetCPU(0, slot)
+	self.slot, self.task = slot, initTask
+	br.Tasks.SetWorker(slot, self.id)
+	if err := g.v.Call("writeBootParams"); !err.IsUndefined() {
+		fatal("boot parameters: " + err.String())
+		return
+	}
+	r := call(slotStart)
+	switch r.Code {
+	case 0:
+		// _start returns only when it could not grow memory by 16 pages.
+		br.SetState(bridge.StateStopping)
+		br.PostText(bridge.EvHalt, 0, "the kernel could not allocate 16 pages of memory")
+	case CodePanic:
+	default:
+		afterKernelUnwind(r)
+	}
+}
+
+func runJob(j *bridge.Job) {
+	self.slot, self.task = j.Slot, j.B
+	br.Tasks.SetWorker(j.Slot, self.id)
+	var r Result
+	switch j.Kind {
+	case bridge.JobCPU:
+		br.PostText(bridge.EvTaskStart, self.id, "CPU "+strconv.Itoa(int(j.A))+" [idle] ("+hex(j.B)+")")
+		r = call(slotStartSecondary, j.C)
+		if r.Code == 0 {
+			fatal("_start_secondary returned on CPU " + strconv.Itoa(int(j.A)))
+		}
+	case bridge.JobTask:
+		br.PostText(bridge.EvTaskStart, self.id, j.TaskName()+" ("+hex(j.B)+")")
+		clone := false
+		if j.C != 0 {
+			// A user clone child: its program is the parent's image.
+			if err := loadProgram(j.C, j.D, j.E, j.F); err != nil {
+				fatal("clone child: " + err.Error())
+			}
+			clone = true
+		}
+		r = call(slotRetFromFork, j.A, j.B)
+		switch {
+		case r.Code == 0 && r.Value == 1 && clone:
+			r = runUser(true)
+		case r.Code == 0 && r.Value == 0 && self.prog.pending, r.Code == CodeReload:
+			r = runUser(false)
+		case r.Code == 0:
+			fatal("ret_from_fork returned " + strconv.Itoa(int(r.Value)) + " with no program to run")
+		}
+	default:
+		fatal("unknown job kind " + strconv.Itoa(int(j.Kind)))
+	}
+	afterKernelUnwind(r)
+	finishTask()
+}
+
+// afterKernelUnwind handles how a top-level call ended.
+func afterKernelUnwind(r Result) {
+	switch r.Code {
+	case 0, CodeRetire:
+	case CodePanic:
+		idleForever()
+	case CodeTrap, CodeHostError, CodeSigReturn:
+		// A trap in kernel code (a kthread's unreachable, 6.8): the kernel kills
+		// the task in raise_exception, which ends in its final switch.
+		logf("task " + hex(self.task) + ": " + CodeName(r.Code) + ": " + g.lastError())
+		finishTaskCode(raiseException())
+	default:
+		fatal("unexpected unwind " + CodeName(r.Code))
+	}
+}
+
+func finishTaskCode(r Result) {
+	if r.Code == CodePanic {
+		idleForever()
+	}
+	if r.Code != CodeRetire {
+		// The task was neither reaped nor able to go on: nothing in this worker
+		// can resume it.
+		fatal("task " + hex(self.task) + " cannot continue after " + CodeName(r.Code))
+		idleForever()
+	}
+}
+
+// finishTask returns the worker to the pool after its task was reaped.
+func finishTask() {
+	if self.userLive {
+		g.dropUser()
+		self.userLive = false
+	}
+	self.prog.pending = false
+	self.prog.module = js.Undefined()
+	self.signalPending = false
+	br.Tasks.Free(self.slot)
+	br.PostText(bridge.EvTaskEnd, self.id, "")
+	self.slot, self.task = bridge.NoSlot, 0
+}
+
+// loadProgram copies [binStart, binEnd) out of shared memory, compiles it and
+// records it as the program to start at the next reload (6.2, 2.9).
+func loadProgram(binStart, binEnd, dataStart, tableStart uint32) error {
+	if binEnd <= binStart {
+		return jsError("empty program image")
+	}
+	bin := g.copyFromKernel(binStart, binEnd)
+	size, ok := TableSize(bin)
+	if !ok {
+		return jsError("program image is not a valid wasm module")
+	}
+	mod, err := g.compile(bin)
+	if err != nil {
+		return err
+	}
+	p := &self.prog
+	p.pending, p.module, p.tableSize, p.dataStart, p.tableStart = true, mod, size, dataStart, tableStart
+	return nil
+}
+
+// runUser is the user runner of section 6.5. It returns how the task ended.
+func runUser(clone bool) Result {
+	for {
+		if self.prog.pending {
+			if r := setupUser(clone); r.Code != 0 {
+				return r
+			}
+		}
+		if !self.userLive {
+			return Result{Code: CodeHostError}
+		}
+		if self.signalPending {
+			self.signalPending = false
+			if c := deliverSignal(); c != 0 {
+				if r, next := userEnded(Result{Code: c}); !next {
+					return r
+				}
+				clone = false
+				continue
+			}
+		}
+		var r Result
+		if clone {
+			clone = false // an exec inside the child restarts with _start
+			r = call(slotCloneCallback)
+		} else {
+			if self.exports&(1<<(slotCallCtors-slotApplyRelocs)) != 0 {
+				r = call(slotCallCtors)
+			}
+			if r.Code == 0 {
+				r = call(slotUserStart)
+			}
+		}
+		if r.Code == 0 {
+			r = Result{Code: CodeTrap} // returning from _start or the clone callback is an error
+			logf("task " + hex(self.task) + ": user entry returned")
+		}
+		res, next := userEnded(r)
+		if !next {
+			return res
+		}
+	}
+}
+
+// userEnded decides what follows a user-mode unwind: another program (exec),
+// or the end of this task.
+func userEnded(r Result) (Result, bool) {
+	switch r.Code {
+	case CodeReload:
+		return r, true
+	case CodeRetire, CodePanic:
+		return r, false
+	}
+	// A trap, a stray signal return, a host error: 6.8.
+	logf("task " + hex(self.task) + ": " + CodeName(r.Code) + " in user code: " + g.lastError())
+	r = raiseException()
+	if r.Code == CodeReload {
+		return r, true
+	}
+	return r, false
+}
+
+// setupUser instantiates the pending program (6.5 setup).
+func setupUser(clone bool) Result {
+	p := &self.prog
+	p.pending = false
+	if self.userLive {
+		g.dropUser()
+		self.userLive = false
+	}
+	sp := call(slotGetUserSP).Value
+	ex, err := g.instantiate(p.module, p.tableSize, sp, p.dataStart, p.tableStart)
+	if err != nil {
+		logf("task " + hex(self.task) + ": cannot instantiate program: " + err.Error())
+		return raiseException()
+	}
+	self.userLive, self.exports = true, ex
+	if ex&1 != 0 {
+		if r := call(slotApplyRelocs); r.Code != 0 {
+			return r
+		}
+	}
+	if clone {
+		if r := call(slotSetTLSBase, call(slotGetUserTLS).Value); r.Code != 0 {
+			return r
+		}
+	}
+	return Result{}
+}
+
+// deliverSignal runs the pending signal handler in the user instance (6.7,
+// steps 1-4) and returns 0 once rt_sigreturn came back, or the unwind code
+// that ended the handler otherwise.
+func deliverSignal() int {
+	call(slotSetTLSBase, call(slotGetUserTLS).Value)
+	g.setUserSP(call(slotGetUserSP).Value)
+	r := call(slotHandleSignal)
+	switch r.Code {
+	case CodeSigReturn:
+		g.setUserSP(call(slotGetUserSP).Value)
+		call(slotSetTLSBase, call(slotGetUserTLS).Value)
+		return 0
+	case 0:
+		logf("task " + hex(self.task) + ": signal handler returned without rt_sigreturn")
+		return CodeTrap
+	}
+	return r.Code
+}
+
+// raiseException reports a trap to the kernel (3, 6.8). In kernel mode or
+// without a SIGILL handler the task dies and this never returns normally; if
+// it does return, the kernel has queued a SIGILL handler: run it, then end the
+// task from user mode, since the trapped code cannot be resumed.
+func raiseException() Result {
+	r := call(slotRaiseException)
+	if r.Code != 0 || !self.userLive {
+		if r.Code == 0 {
+			r.Code = CodeHostError
+		}
+		return r
+	}
+	if c := deliverSignal(); c != 0 {
+		return Result{Code: c}
+	}
+	sp, tp := call(slotGetUserSP).Value, call(slotGetUserTLS).Value
+	pid := call(slotSyscall0, sp, tp, sysGetpid).Value
+	r = call(slotSyscall0+2, sp, tp, sysKill, pid, sigKill)
+	if r.Code == 0 {
+		r.Code = CodeHostError
+	}
+	return r
+}
+
+// pushJob queues work for the pool, copying the task name from kernel memory.
+func pushJob(j *bridge.Job, name uint32) {
+	var setName func(off uint32)
+	if name != 0 {
+		setName = func(off uint32) { copyIn(off, name, 16) }
+	}
+	for !br.Jobs.Push(j, setName) {
+		br.Ring()
+		br.M.Wait32(4, br.M.Load32(4), 1_000_000) // the queue is full: let the pool catch up
+	}
+	br.Ring() // the main thread keeps the pool filled
+}
+
+func logf(s string) { br.PostText(bridge.EvLog, self.id, s) }
+
+// fatal reports a host failure in this worker to the page.
+func fatal(s string) { br.PostText(bridge.EvWorkerDied, self.id, s) }

@@ -1,0 +1,162 @@
+// Bootstrap of every gohost Web Worker. It only wires modules together at
+// start-up; afterwards Go (gohost-worker.wasm) runs the worker and calls back
+// here for rare events only (program loading, instantiation, diagnostics).
+// Nothing here runs per context switch, syscall, console poll or clock read.
+'use strict';
+importScripts('wasm_exec.js');
+
+self.onmessage = (e) => {
+  self.onmessage = null;
+  try {
+    start(e.data);
+  } catch (err) {
+    // Reported to the page through the worker's error event.
+    setTimeout(() => { throw err; });
+  }
+};
+
+function start(d) {
+  const tag = new WebAssembly.Tag({ parameters: ['i32'] });
+  const memory = d.memory;
+
+  // 1. hostmem: atomics on the bridge memory, bridge<->kernel copies, clock.
+  const hostmem = new WebAssembly.Instance(d.hostmemModule, {
+    env: {
+      now: performance.now.bind(performance),
+      origin: new WebAssembly.Global({ value: 'f64', mutable: false }, performance.timeOrigin),
+      bridge: d.bridge,
+      memory,
+    },
+  });
+
+  // 2. Go. `call` is the guard through which Go enters wasm code: it returns
+  // the callee's result as an unsigned number, or -code when a shim's unwind
+  // exception (or a trap, as code 5) ended the call. Go frames therefore never
+  // see an exception.
+  const targets = [];
+  let lastError = null;
+  const TRAP = 5;
+  const go = new Go();
+  go.importObject.gohost_mem = hostmem.exports;
+  go.importObject.gohost_js = {
+    call(slot, a, b, c, dd, ee) {
+      try {
+        const r = targets[slot](a, b, c, dd, ee);
+        return r === undefined ? 0 : r >>> 0;
+      } catch (err) {
+        if (err instanceof WebAssembly.Exception && err.is(tag)) {
+          return -err.getArg(tag, 0);
+        }
+        lastError = err;
+        return -TRAP;
+      }
+    },
+  };
+  const goInstance = new WebAssembly.Instance(d.goModule, go.importObject);
+
+  // 3. Throw shims for the imports that may unwind, importing Go's exports.
+  const shims = new WebAssembly.Instance(d.shimsModule, {
+    gohost_go: goInstance.exports,
+    gohost_js: { unwind: tag },
+  });
+
+  // 4. The kernel: its host imports are Go's exports (or their shims), its
+  // unimplemented syscalls answer -ENOSYS (2.14).
+  const env = { memory };
+  for (const name of d.hostImports) {
+    env[name] = shims.exports[name] || goInstance.exports[name];
+  }
+  for (const name of d.sysStubs) env[name] = () => -38;
+  const kernel = new WebAssembly.Instance(d.kernelModule, { env }).exports;
+  const k = ['_start', '_start_secondary', 'ret_from_fork', 'raise_exception',
+    'get_user_stack_pointer', 'get_user_tls_base'];
+  k.forEach((name, i) => { targets[i] = kernel[name]; });
+  for (let n = 0; n <= 6; n++) targets[6 + n] = kernel['wasm_syscall_' + n];
+
+  const userSlots = ['__wasm_apply_data_relocs', '__wasm_call_ctors', '_start',
+    '__libc_clone_callback', '__libc_handle_signal', '__set_tls_base'];
+  let userSP = null;
+  const bytes = () => new Uint8Array(memory.buffer); // fresh: memory grows
+
+  self.gohostWorker = {
+    id: d.id,
+    role: d.role,
+    initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
+    lastError() { return lastError === null ? null : String(lastError && lastError.stack || lastError); },
+    stack() { return String(new Error('wasm_dump_stacktrace').stack); },
+    kernelBytes(start, end) { return bytes().slice(start, end); },
+    writeKernel(addr, u8) { bytes().set(u8, addr); },
+    cString(addr, max) {
+      const b = bytes();
+      let end = addr;
+      while (end < b.length && end < addr + max && b[end] !== 0) end++;
+      return new TextDecoder().decode(b.slice(addr, end));
+    },
+    // Section 4 steps 6-7, after the one-time data initialisation.
+    writeBootParams() {
+      try {
+        const cmd = new TextEncoder().encode(d.cmdline).slice(0, 511);
+        const at = kernel.boot_command_line.value >>> 0;
+        bytes().set(cmd, at);
+        bytes()[at + cmd.length] = 0;
+        const initrd = new Uint8Array(d.initrd);
+        if (initrd.length > 0) {
+          const pages = Math.ceil(initrd.length / 65536);
+          const start = memory.grow(pages) * 65536;
+          bytes().set(initrd, start);
+          const dv = new DataView(memory.buffer);
+          dv.setUint32(kernel.initrd_start.value >>> 0, start, true);
+          dv.setUint32(kernel.initrd_end.value >>> 0, start + initrd.length, true);
+        }
+        return undefined;
+      } catch (err) {
+        return String(err);
+      }
+    },
+    compile(u8) {
+      try {
+        return { module: new WebAssembly.Module(u8) };
+      } catch (err) {
+        return { error: String(err) };
+      }
+    },
+    // Section 6.3: a new instance of a user program. Returns a bitmask of the
+    // exports present, in userSlots order.
+    instantiate(module, tableSize, sp, dataStart, tableStart) {
+      try {
+        userSP = new WebAssembly.Global({ value: 'i32', mutable: true }, sp);
+        const uenv = {
+          memory,
+          __indirect_function_table: new WebAssembly.Table({ element: 'anyfunc', initial: tableSize }),
+          __stack_pointer: userSP,
+          __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, dataStart),
+          __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, tableStart),
+          __wasm_abort() { throw new WebAssembly.RuntimeError('abort'); },
+        };
+        for (let n = 0; n <= 6; n++) uenv['__wasm_syscall_' + n] = kernel['wasm_syscall_' + n];
+        const inst = new WebAssembly.Instance(module, { env: uenv });
+        let mask = 0;
+        userSlots.forEach((name, i) => {
+          const f = inst.exports[name];
+          targets[16 + i] = typeof f === 'function' ? f : missing(name);
+          if (typeof f === 'function') mask |= 1 << i;
+        });
+        return { exports: mask };
+      } catch (err) {
+        return { error: String(err) };
+      }
+    },
+    setUserSP(v) { userSP.value = v; },
+    dropUser() {
+      userSP = null;
+      for (let i = 0; i < userSlots.length; i++) targets[16 + i] = undefined;
+    },
+  };
+
+  // Go's main runs from here on and never returns control to this event loop.
+  go.run(goInstance);
+}
+
+function missing(name) {
+  return () => { throw new Error('user program has no export ' + name); };
+}
