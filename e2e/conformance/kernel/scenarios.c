@@ -254,6 +254,7 @@ static int smp_probe(void *a)
 	int n = (int)a;
 	struct task *t = current();
 	smp_ran[n] = (t->cpu == n && t->magic == TASK_MAGIC) ? 1 : 2;
+	wake_up(t->parent); /* self-reaping: exit does not wake the creator */
 	return 0;
 }
 
