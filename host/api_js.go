@@ -98,7 +98,7 @@ func promise(f func() (any, error)) js.Value {
 }
 
 func (a *API) boot(args []js.Value) any {
-	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline}
+	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline, PoolFloor: DefaultPoolFloor}
 	var files js.Value
 	if len(args) > 0 && args[0].Type() == js.TypeObject {
 		o := args[0]
@@ -110,6 +110,11 @@ func (a *API) boot(args []js.Value) any {
 		}
 		if v := o.Get("cmdline"); v.Type() == js.TypeString {
 			opts.Cmdline = v.String()
+		}
+		if v := o.Get("poolFloor"); v.Type() == js.TypeNumber {
+			if n := v.Int(); n >= 0 && n <= 64 {
+				opts.PoolFloor = n
+			}
 		}
 		files = o.Get("files")
 	}

@@ -114,15 +114,16 @@ func InspectKernel(b []byte) (*abi.KernelInfo, error) {
 // need a CPU worker too, so a few ready workers keep every switch to a new task
 // off the cold path (Go start, kernel instantiation: tens of milliseconds).
 const (
-	PoolFloor   = 4   // idle workers kept ready
-	WorkerLimit = 512 // browsers cap workers per origin (10.19)
+	DefaultPoolFloor = 4   // idle workers kept ready
+	WorkerLimit      = 512 // browsers cap workers per origin (10.19)
 )
 
 // SpawnCount is how many workers to start now so that every queued job has a
-// worker and PoolFloor more stand ready, counting those already starting,
-// without exceeding WorkerLimit in all.
-func SpawnCount(backlog, idle, starting, total int) int {
-	need := backlog + PoolFloor - idle - starting
+// worker and floor more stand ready, counting those already starting,
+// without exceeding WorkerLimit in all. With floor 0 workers start only on
+// demand, as the original host did (for comparison).
+func SpawnCount(backlog, idle, starting, total, floor int) int {
+	need := backlog + floor - idle - starting
 	if room := WorkerLimit - total; need > room {
 		need = room
 	}

@@ -21,6 +21,7 @@ type Options struct {
 	InitrdURL string
 	Cmdline   string
 	Files     []cpio.File // added under cpio.DefaultUserPrefix
+	PoolFloor int         // idle workers kept ready; 0 starts workers on demand only
 }
 
 // ErrorEvent is what the page shows in its error panel.
@@ -355,7 +356,7 @@ func (m *Machine) service() {
 	}
 	m.drainConsole()
 	m.flushInput()
-	if n := SpawnCount(int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), m.starting, len(m.workers)); n > 0 && !m.stopping {
+	if n := SpawnCount(int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
 		for i := 0; i < n; i++ {
 			m.spawn("pool")
 		}
