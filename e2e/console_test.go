@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+var inputGot = regexp.MustCompile(`CONF input got ([0-9a-f ]+)`)
+
+// receivedInput collects the bytes the conformance kernel echoed from
+// wasm_driver_hvc_get, in order.
+func receivedInput(t *testing.T, out string) []byte {
+	t.Helper()
+	var got []byte
+	for _, m := range inputGot.FindAllStringSubmatch(out, -1) {
+		b, err := hex.DecodeString(strings.ReplaceAll(m[1], " ", ""))
+		if err != nil {
+			t.Fatalf("bad echo line %q: %v", m[0], err)
+		}
+		got = append(got, b...)
+	}
+	return got
+}
+
+// TestConsoleInputReachesKernel types through the real terminal: keys as
+// keyboard events, a multi-line paste, Ctrl-C; the kernel must receive exactly
+// those bytes, in order, through its console poll.
+func TestConsoleInputReachesKernel(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 90*time.Second)
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60")))
+	tab.WaitJS("input ready", `globalThis.gohost && /CONF input ready PASS/.test(gohost.output())`, 30*time.Second)
+
+	// Keys, as the browser delivers them to the focused terminal.
+	Eval[chromedp.Void](tab, `globalThis.linuxWasmPage.term.focus()`)
+	pressKeys(t, tab, "ls -l", 0)
+	pressKeys(t, tab, "c", 2) // Ctrl
+
+	// A multi-line paste, UTF-8 included; xterm turns line ends into CR.
+	Eval[chromedp.Void](tab, `globalThis.linuxWasmPage.term.paste("echo one\necho zwei €\n")`)
+	tab.Type("~")
+	tab.WaitJS("terminator", `/CONF input terminator PASS/.test(gohost.output())`, 30*time.Second)
+
+	want := []byte("ls -l\x03echo one\recho zwei €\r~")
+	got := receivedInput(t, Eval[string](tab, `gohost.output()`))
+	if string(got) != string(want) {
+		t.Fatalf("kernel received %q, want %q", got, want)
+	}
+	out := Eval[string](tab, `gohost.output()`)
+	if f := confFail.FindAllString(out, -1); len(f) > 0 {
+		t.Fatalf("input scenario failures:\n%s", strings.Join(f, "\n"))
+	}
+}
+
+// TestConsoleOutputUTF8Split: the kernel writes "€" as 1 + 2 bytes in two
+// puts; the terminal must show one "€", not replacement characters.
+func TestConsoleOutputUTF8Split(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 60*time.Second)
+	bootConformance(t, tab, conformanceCmdline(t, "console"), 40*time.Second)
+	tab.WaitText("terminal", regexp.MustCompile(`utf8split PASS split=€`), 10*time.Second)
+	if term := tab.TerminalText(); strings.ContainsRune(term, '\uFFFD') {
+		t.Fatalf("terminal shows a replacement character:\n%s", term)
+	}
+	// The 4 KiB single put arrives whole and in order.
+	term := tab.TerminalText()
+	for i := 0; i < 32; i++ {
+		if !strings.Contains(term, "CONFBLOB "+twoDigits(i)+" ") {
+			t.Fatalf("CONFBLOB %02d missing from the terminal", i)
+		}
+	}
+}
+
+// pressKeys sends one keyDown (with its text) and one keyUp per character,
+// as a keyboard does (chromedp.KeyEvent also sends a char event, which the
+// browser turns into a second keypress). modifiers: Alt=1, Ctrl=2, Shift=8.
+func pressKeys(t *testing.T, tab *Tab, keys string, modifiers int64) {
+	t.Helper()
+	for _, r := range keys {
+		k := string(r)
+		down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: k, Text: k, UnmodifiedText: k, Modifiers: modifiers}
+		if r >= 'a' && r <= 'z' {
+			down.Code = "Key" + strings.ToUpper(k)
+			down.WindowsVirtualKeyCode = int64(r - 'a' + 'A')
+		}
+		if modifiers&2 != 0 {
+			down.Text = string(rune(r - 'a' + 1)) // the control character
+		}
+		up := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyUp, Key: k, Code: down.Code, WindowsVirtualKeyCode: down.WindowsVirtualKeyCode, Modifiers: modifiers}
+		err := chromedp.Do(tab.ctx, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+			for _, p := range []input.DispatchKeyEventParams{down, up} {
+				if _, err := cdp.Call(ctx, target, input.DispatchKeyEvent, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		if err != nil {
+			t.Fatalf("key %q: %v", k, err)
+		}
+	}
+}
+
+func twoDigits(i int) string { return string([]byte{byte('0' + i/10), byte('0' + i%10)}) }
