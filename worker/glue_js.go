@@ -40,12 +40,13 @@ func (g glue) lastError() string {
 	return e.String()
 }
 
-// copyFromKernel copies guest bytes [start, end) into Go.
-func (g glue) copyFromKernel(start, end uint32) []byte {
+// copyFromKernel copies guest bytes [start, end) out of shared memory, as a
+// JS Uint8Array and into Go.
+func (g glue) copyFromKernel(start, end uint32) (js.Value, []byte) {
 	u := g.v.Call("kernelBytes", start, end)
 	b := make([]byte, u.Length())
 	js.CopyBytesToGo(b, u)
-	return b
+	return u, b
 }
 
 // cString reads a NUL-terminated guest string of at most max bytes.
@@ -60,12 +61,10 @@ func (g glue) writeKernel(addr uint32, b []byte) {
 	g.v.Call("writeKernel", addr, u)
 }
 
-// compile copies a program image out of shared memory and compiles it
-// synchronously (the kernel is waiting inside wasm_load_executable).
-func (g glue) compile(bin []byte) (js.Value, error) {
-	u := js.Global().Get("Uint8Array").New(len(bin))
-	js.CopyBytesToJS(u, bin)
-	r := g.v.Call("compile", u)
+// compile compiles a program image (a non-shared copy) synchronously: the
+// kernel is waiting inside wasm_load_executable or the child's first run.
+func (g glue) compile(bin js.Value) (js.Value, error) {
+	r := g.v.Call("compile", bin)
 	if err := r.Get("error"); !err.IsUndefined() {
 		return js.Undefined(), jsError(err.String())
 	}

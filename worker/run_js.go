@@ -164,25 +164,40 @@ func finishTask() {
 	self.slot, self.task = bridge.NoSlot, 0
 }
 
-// loadProgram copies [binStart, binEnd) out of shared memory, compiles it and
-// records it as the program to start at the next reload (6.2, 2.9).
+// loadProgram copies [binStart, binEnd) out of shared memory, compiles it
+// and records it as the program to start at the next reload (6.2, 2.9).
+// Compiled modules are cached by content: a pooled worker runs many clone
+// children and execs of the same BusyBox image.
 func loadProgram(binStart, binEnd, dataStart, tableStart uint32) error {
 	if binEnd <= binStart {
 		return jsError("empty program image")
 	}
-	bin := g.copyFromKernel(binStart, binEnd)
-	size, ok := TableSize(bin)
+	jsBin, bin := g.copyFromKernel(binStart, binEnd)
+	key := programKey(bin)
+	c, ok := programs.get(key)
 	if !ok {
-		return jsError("program image is not a valid wasm module")
-	}
-	mod, err := g.compile(bin)
-	if err != nil {
-		return err
+		size, ok := TableSize(bin)
+		if !ok {
+			return jsError("program image is not a valid wasm module")
+		}
+		mod, err := g.compile(jsBin)
+		if err != nil {
+			return err
+		}
+		c = compiled{module: mod, tableSize: size}
+		programs.put(key, c)
 	}
 	p := &self.prog
-	p.pending, p.module, p.tableSize, p.dataStart, p.tableStart = true, mod, size, dataStart, tableStart
+	p.pending, p.module, p.tableSize, p.dataStart, p.tableStart = true, c.module, c.tableSize, dataStart, tableStart
 	return nil
 }
+
+type compiled struct {
+	module    js.Value
+	tableSize uint32
+}
+
+var programs = newProgramCache[compiled](4)
 
 // runUser is the user runner of section 6.5. It returns how the task ended.
 func runUser(clone bool) Result {

@@ -1,0 +1,63 @@
+package worker
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDecodeResult(t *testing.T) {
+	assert.Equal(t, Result{Value: 0xffffffff}, decodeResult(4294967295))
+	assert.Equal(t, Result{Value: 7}, decodeResult(7))
+	assert.Equal(t, Result{Code: CodeReload}, decodeResult(-1))
+	assert.Equal(t, Result{Code: CodeTrap}, decodeResult(-5))
+}
+
+// The conformance programs are built like BusyBox programs: their table
+// sizes come from dylink.0 and the table import, not a fixed 4096 (10.2).
+func TestTableSizeOfConformancePrograms(t *testing.T) {
+	dir := filepath.Join("..", "e2e", "conformance", "testdata")
+	big, err := os.ReadFile(filepath.Join(dir, "conf_big.wasm"))
+	require.NoError(t, err)
+	n, ok := TableSize(big)
+	require.True(t, ok)
+	assert.Greater(t, n, uint32(4096), "the big program has more than 4096 functions in its table")
+
+	small, err := os.ReadFile(filepath.Join(dir, "conf_b.wasm"))
+	require.NoError(t, err)
+	n, ok = TableSize(small)
+	require.True(t, ok)
+	assert.Less(t, n, uint32(4096))
+}
+
+func TestTableSizeRejectsGarbage(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("\x00asm"), []byte("\x7fELF\x01\x01\x01\x00"), []byte("\x00asm\x01\x00\x00\x00\x02\xff\xff\xff\xff\x0f")} {
+		_, ok := TableSize(b)
+		assert.False(t, ok, "%q", b)
+	}
+}
+
+func FuzzTableSize(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "e2e", "conformance", "testdata", "conf_b.wasm"))
+	require.NoError(f, err)
+	f.Add(b[:200])
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x00\x0a\x08dylink.0\x01\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) { TableSize(b) })
+}
+
+func TestProgramCacheEvictsLeastRecent(t *testing.T) {
+	c := newProgramCache[int](2)
+	c.put(1, 10)
+	c.put(2, 20)
+	_, _ = c.get(1)
+	c.put(3, 30)
+	_, ok := c.get(2)
+	assert.False(t, ok, "2 was least recently used")
+	v, ok := c.get(1)
+	assert.True(t, ok)
+	assert.Equal(t, 10, v)
+	assert.NotEqual(t, programKey([]byte("ab")), programKey([]byte("ba")))
+}
