@@ -67,16 +67,19 @@ vet:
 test-native:
 	$(GO) test $(RACE) $$($(GO) list ./... | grep -v '/e2e')
 
-## test-js: GOOS=js unit tests of packages that have tests for js/wasm.
-# Runner: Go's own go_js_wasm_exec (Node.js), enough for code that needs
-# syscall/js, SharedArrayBuffer and wasm threads but no DOM or Workers. A
-# browser-based runner can replace JS_EXEC later.
-JS_EXEC ?= $(GOROOT)/lib/wasm/go_js_wasm_exec
-test-js:
+## test-js: GOOS=js unit tests of packages that have tests for js/wasm, run in
+# headless Chromium by cmd/wasmtest (cross-origin isolated page: SharedArrayBuffer,
+# wasm threads, Workers). JS_EXEC=$(GOROOT)/lib/wasm/go_js_wasm_exec uses Node.js.
+JS_EXEC ?= $(CURDIR)/$(CACHE)/bin/wasmtest
+test-js: $(CACHE)/bin/wasmtest
 	@pkgs=$$($(JSENV) $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v '/e2e' || true); \
 	if [ -z "$$pkgs" ]; then echo "test-js: no packages with js/wasm tests"; exit 0; fi; \
-	echo $(JSENV) $(GO) test -exec="$(JS_EXEC)" $$pkgs; \
-	$(JSENV) $(GO) test -exec="$(JS_EXEC)" $$pkgs
+	echo $(JSENV) $(GO) test -timeout 10m -exec="$(JS_EXEC)" $$pkgs; \
+	CHROMIUM=$(CHROMIUM) $(JSENV) $(GO) test -timeout 10m -exec="$(JS_EXEC)" $$pkgs
+
+.PHONY: $(CACHE)/bin/wasmtest
+$(CACHE)/bin/wasmtest:
+	$(GO) build -o $@ ./cmd/wasmtest
 
 ## conformance: build/check the conformance kernel (e2e/conformance/Makefile)
 conformance:

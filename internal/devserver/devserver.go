@@ -134,6 +134,10 @@ func HasConformance(h http.Handler) bool {
 	return ok && hh.conformance != nil
 }
 
+// SetCommonHeaders sets the headers every response of the dev server carries
+// (cross-origin isolation, CSP, no-cache revalidation).
+func SetCommonHeaders(hdr http.Header) { setCommonHeaders(hdr) }
+
 func setCommonHeaders(hdr http.Header) {
 	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hdr.Set("Cross-Origin-Embedder-Policy", "require-corp")
