@@ -67,12 +67,16 @@ vet:
 test-native:
 	$(GO) test $(RACE) $$($(GO) list ./... | grep -v '/e2e')
 
-## test-js: GOOS=js unit tests of packages that have tests for js/wasm, run in
+## test-js: GOOS=js unit tests of packages that have js/wasm-only test files
+# (*_js_test.go, *_wasm_test.go or //go:build js), run in
 # headless Chromium by cmd/wasmtest (cross-origin isolated page: SharedArrayBuffer,
 # wasm threads, Workers). JS_EXEC=$(GOROOT)/lib/wasm/go_js_wasm_exec uses Node.js.
 JS_EXEC ?= $(CURDIR)/$(CACHE)/bin/wasmtest
 test-js: $(CACHE)/bin/wasmtest
-	@pkgs=$$($(JSENV) $(GO) list -e -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./... | grep -v '/e2e' || true); \
+	@pkgs=$$($(JSENV) $(GO) list -e -f '{{$$d := .Dir}}{{range .TestGoFiles}}{{$$.ImportPath}} {{$$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$$.ImportPath}} {{$$d}}/{{.}}{{"\n"}}{{end}}' ./... \
+		| while read -r pkg file; do \
+			case "$$file" in *_js_test.go|*_wasm_test.go) echo "$$pkg";; *) grep -qE '^//go:build .*\<js\>' "$$file" && echo "$$pkg";; esac; \
+		done | sort -u | grep -v '/e2e' || true); \
 	if [ -z "$$pkgs" ]; then echo "test-js: no packages with js/wasm tests"; exit 0; fi; \
 	echo $(JSENV) $(GO) test -timeout 10m -exec="$(JS_EXEC)" $$pkgs; \
 	CHROMIUM=$(CHROMIUM) $(JSENV) $(GO) test -timeout 10m -exec="$(JS_EXEC)" $$pkgs
@@ -101,9 +105,10 @@ fuzz:
 		done; \
 	done
 
-## bench: benchmarks (placeholder, filled by the host work)
-bench:
-	@echo "bench: no benchmarks yet"
+## bench: headless-Chromium benchmarks over the conformance kernel and the page
+# (bench/README.md): table on stdout, bench/results.json. BENCH_FLAGS="-n 3" etc.
+bench: build
+	CHROMIUM=$(CHROMIUM) $(GO) run ./bench $(BENCH_FLAGS)
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: vet jsguard
