@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command serve is the development web server for the Linux/Wasm page: it
 // serves www/ plus a kernel and initrd with the cross-origin isolation,
 // Content-Security-Policy and caching headers the page needs.

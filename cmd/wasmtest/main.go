@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command wasmtest runs a GOOS=js GOARCH=wasm program (typically a test
 // binary) in headless Chromium, like Go's go_js_wasm_exec does in Node.js:
 //
