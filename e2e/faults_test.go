@@ -1,0 +1,138 @@
+package e2e
+
+// Faults through the conformance kernel: a kernel panic, traps in kernel
+// threads and user programs, a worker that reports an error (issue 7).
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// waitQuiet checks that nothing runs any more: no workers, and the console
+// output does not grow over a second.
+func waitQuiet(t *testing.T, tab *Tab) {
+	t.Helper()
+	tab.WaitJS("no workers left", `gohost.status().workers === 0`, 5*time.Second)
+	before := Eval[int](tab, `gohost.status().consoleOut`)
+	time.Sleep(time.Second)
+	st := Eval[map[string]any](tab, `gohost.status()`)
+	assert.EqualValues(t, 0, st["workers"], "workers a second later")
+	assert.EqualValues(t, before, st["consoleOut"], "console output after the machine stopped")
+}
+
+// TestFaultPanic: conf=panic stops every other CPU, then wasm_panic; the page
+// shows the panic panel with the kernel's message and every worker is gone.
+func TestFaultPanic(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "panic")))
+	tab.WaitJS("the panic panel", `!document.getElementById('error-panel').hidden`, 90*time.Second)
+	assert.Equal(t, "Kernel panic", Eval[string](tab, `document.getElementById('error-title').textContent`))
+	assert.Equal(t, "conformance panic test", Eval[string](tab, `document.getElementById('error-message').textContent`))
+	// The panel carries the console tail (the stack element).
+	assert.Contains(t, Eval[string](tab, `document.getElementById('error-stack').textContent`), "CONF panic stopping cpu")
+	assert.False(t, Eval[bool](tab, `document.getElementById('reboot').hidden`), "a Reboot button")
+	st := Eval[map[string]any](tab, `gohost.status()`)
+	assert.Equal(t, "panic", st["stage"])
+	out := Eval[string](tab, `gohost.output()`)
+	assert.Regexp(t, `CONF DONE \d+ 0`, out)
+	assert.Regexp(t, `CONF panic stopping cpu 0`, out)
+	assert.NotContains(t, out, "end Kernel panic", "the host returned from wasm_panic")
+	waitQuiet(t, tab)
+}
+
+// TestFaultExceptions boots only the exceptions scenario (traps in user
+// programs and in a kernel thread, each through raise_exception) and
+// requires each of its checks to pass and the machine to go on: CONF DONE
+// with no failure, still running, workers alive.
+func TestFaultExceptions(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	out := bootConformance(t, tab, conformanceCmdline(t, "exceptions"), 90*time.Second)
+	var pass []string
+	for _, l := range regexp.MustCompile(`CONF exceptions \S+ (PASS|FAIL)[^\r\n]*`).FindAllString(out, -1) {
+		if strings.Contains(l, " FAIL") {
+			t.Errorf("%s", l)
+		}
+		pass = append(pass, l)
+	}
+	t.Logf("%d exceptions checks:\n%s", len(pass), strings.Join(pass, "\n"))
+	assert.GreaterOrEqual(t, len(pass), 4, "the exceptions scenario reported its checks")
+	for _, f := range confFail.FindAllString(out, -1) {
+		t.Errorf("%s", f)
+	}
+	m := confDone.FindStringSubmatch(out)
+	require.NotNil(t, m)
+	assert.Equal(t, "0", m[2], "failed checks")
+	assert.Equal(t, m[1], faultItoa(len(pass)), "every check of the run is an exceptions check")
+	// The host stayed consistent: not failed, workers alive, no error shown.
+	time.Sleep(time.Second)
+	assert.Contains(t, []string{"running", "ready"}, Eval[string](tab, `gohost.status().stage`))
+	assert.Greater(t, Eval[int](tab, `gohost.status().workers`), 0)
+	assert.True(t, Eval[bool](tab, `document.getElementById('error-panel').hidden`), "no error panel")
+}
+
+func faultItoa(n int) string { return strconv.Itoa(n) }
+
+var faultInputGot = regexp.MustCompile(`CONF input got ([0-9a-fA-F ]+)`)
+
+// faultEchoed is every byte the input scenario echoed, in order, as hex digits.
+func faultEchoed(out string) string {
+	var b strings.Builder
+	for _, m := range faultInputGot.FindAllStringSubmatch(out, -1) {
+		b.WriteString(strings.ReplaceAll(m[1], " ", ""))
+	}
+	return strings.ToLower(b.String())
+}
+
+// workerSpy records the page's Workers (the page keeps no handle on them).
+const workerSpy = `(() => {
+  const W = globalThis.Worker;
+  if (typeof W !== 'function') return;
+  const list = [];
+  globalThis.__e2eWorkers = list;
+  globalThis.Worker = class extends W { constructor(...a) { super(...a); list.push(this); } };
+})();`
+
+// TestFaultWorkerError: a running machine's worker fires an error event (as
+// an uncaught exception in the worker does). The host must name the worker
+// and its task, mark the machine failed and terminate every worker. The
+// event is synthetic (dispatched on the Worker object): a real worker crash
+// after boot cannot be provoked from the page; real error events at start-up
+// are covered by TestBadInput/kernel-data-beyond-memory.
+func TestFaultWorkerError(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	err := chromedp.Do(tab.base, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: workerSpy})
+		return chromedp.Void{}, err
+	})
+	require.NoError(t, err)
+	bootConformance(t, tab, conformanceCmdline(t, "console,smp"), 90*time.Second)
+	n := Eval[int](tab, `globalThis.__e2eWorkers.length`)
+	require.Greater(t, n, 1, "workers seen by the spy")
+	assert.Equal(t, n, Eval[int](tab, `gohost.status().workers`), "the spy saw every worker")
+
+	Eval[any](tab, `globalThis.__e2eWorkers[0].dispatchEvent(new ErrorEvent('error', {message: 'e2e: simulated crash', cancelable: true})), null`)
+	tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 10*time.Second)
+	assert.Equal(t, "The machine failed", Eval[string](tab, `document.getElementById('error-title').textContent`))
+	assert.Regexp(t, `^worker 1 \(CPU 0[^)]*\)?\) died: e2e: simulated crash$`, Eval[string](tab, `document.getElementById('error-message').textContent`))
+	assert.Equal(t, "failed", Eval[string](tab, `gohost.status().stage`))
+	waitQuiet(t, tab)
+}
