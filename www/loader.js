@@ -360,6 +360,13 @@
     set('st-memory', fmtBytes(s.memoryBytes));
     set('st-in', fmtBytes(s.consoleIn));
     set('st-out', fmtBytes(s.consoleOut));
+    // "CPUs online" stage: while the machine runs, the status bar says how
+    // many CPUs the kernel has brought up.
+    const stage = $('stage');
+    if ((s.stage === 'running' || s.stage === 'ready') && stage.dataset.stage === s.stage && s.cpus > 0) {
+      const v = STAGE_TEXT[s.stage] + ' · ' + s.cpus + (s.cpus === 1 ? ' CPU online' : ' CPUs online');
+      if (stage.textContent !== v) stage.textContent = v;
+    }
   }
 
   function wireHost(host) {
@@ -367,7 +374,8 @@
     host.on('stage', (ev) => {
       const text = (STAGE_TEXT[ev.stage] || ev.stage) + (ev.detail ? ': ' + ev.detail : '');
       setStage(ev.stage, text);
-      if (ev.stage !== 'download') setProgress(null, '');
+      // The download figures stay up while the kernel compiles.
+      if (ev.stage !== 'download' && ev.stage !== 'compile') setProgress(null, '');
       if (ev.stage === 'ready' || ev.stage === 'running') state.term.focus();
     });
     host.on('progress', (ev) => {
@@ -396,7 +404,7 @@
     hideError();
     const opts = Object.assign({}, state.opts);
     if (files && files.length) opts.files = files;
-    return state.host.boot(opts).catch((err) => showError({
+    return state.host.boot(opts).catch((err) => $('error-panel').hidden && showError({ // the host's error event may have said it first, with details
       title: 'Boot failed', message: err && err.message ? err.message : String(err),
       stack: err && err.stack, reboot: true,
     }));
