@@ -1,0 +1,179 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+//go:embed probe.js
+var probeJS string
+
+// pollInterval is how often the harness looks at the page (explicit:
+// chromedp's default polls on animation frames).
+const pollInterval = 50 * time.Millisecond
+
+// PageRun is what probe.js recorded during one page load, plus the host's
+// status and the renderer memory when asked for.
+type PageRun struct {
+	T           map[string]float64 `json:"t"` // ms since navigation start
+	Received    int64              `json:"received"`
+	Handed      int64              `json:"handed"`
+	Processed   int64              `json:"processed"`
+	DoneAt      int64              `json:"doneAt"`
+	Lines       []string           `json:"lines"`
+	Fails       int                `json:"fails"`
+	Errors      []string           `json:"errors"`
+	Stages      []string           `json:"stages"`
+	Inputs      int                `json:"inputs"`
+	InputCallMs float64            `json:"inputCallMs"`
+	Status      map[string]any     `json:"status"`
+
+	EvalResult float64 `json:"-"`
+	PSSTotalKB int64   `json:"-"` // all renderers
+	PSSPageKB  int64   `json:"-"` // the largest renderer (the page's)
+	Renderers  int     `json:"-"`
+}
+
+// Bench values of the run's BENCH lines.
+func (r *PageRun) Bench() map[string]float64 { return parseBench(r.Lines) }
+
+func (r *PageRun) statusInt(k string) int {
+	if v, ok := r.Status[k].(float64); ok {
+		return int(v)
+	}
+	return -1
+}
+
+// parseBench reads "BENCH <name> <value> <unit> n=<count>" lines; results
+// with n=0 (the benchmark gave up) are left out.
+func parseBench(lines []string) map[string]float64 {
+	out := map[string]float64{}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) != 5 || f[0] != "BENCH" || !strings.HasPrefix(f[4], "n=") {
+			continue
+		}
+		v, err1 := strconv.ParseFloat(f[2], 64)
+		n, err2 := strconv.Atoi(f[4][2:])
+		if err1 != nil || err2 != nil || n == 0 {
+			continue
+		}
+		out[f[1]] = v
+	}
+	return out
+}
+
+// PageOpts describes one page load.
+type PageOpts struct {
+	Cmdline   string
+	PoolFloor int
+	Stamps    bool   // answer BENCH-INPUT send lines with a stamped byte
+	Xterm     bool   // also wait until xterm.js has processed every byte
+	Memory    bool   // read renderer PSS once the pool holds PoolFloor idle workers
+	Eval      string // a number-valued expression evaluated in the page after CONF DONE
+	Timeout   time.Duration
+}
+
+// runPage opens a fresh tab, loads the page on the conformance kernel with
+// the given command line and pool floor, waits for CONF DONE, collects the
+// probe's record and closes the tab.
+func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
+	tabCtx, cancelTab := chromedp.NewContext(b.browser)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(tabCtx, o.Timeout)
+	defer cancel()
+
+	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps)).Replace(probeJS)
+	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return chromedp.Void{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up tab: %w", err)
+	}
+	q := url.Values{
+		"kernel":  {"/conformance/vmlinux.wasm"},
+		"initrd":  {"/conformance/initramfs.cpio"},
+		"cmdline": {o.Cmdline},
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(b.baseURL+"/?"+q.Encode())); err != nil {
+		return nil, fmt.Errorf("navigate: %w", err)
+	}
+	cond := `'done' in b.t`
+	if o.Xterm {
+		cond = `'xtermDone' in b.t`
+	}
+	pred := `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](pred,
+		chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(o.Timeout))); err != nil {
+		r, _ := readProbe(tabCtx)
+		if r != nil {
+			return r, fmt.Errorf("waiting for CONF DONE: %w (received %d bytes, stages %v, lines %v)", err, r.Received, r.Stages, r.Lines)
+		}
+		return nil, fmt.Errorf("waiting for CONF DONE: %w", err)
+	}
+	if o.Memory {
+		// The pool refills in the background: wait until it holds the floor
+		// (or 30 s), then let the renderer settle before reading /proc.
+		if o.PoolFloor > 0 {
+			_, _ = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+				`(() => { const s = gohost.status(); return s.pool >= `+strconv.Itoa(o.PoolFloor)+`; })()`,
+				chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(30*time.Second)))
+		}
+		time.Sleep(1500 * time.Millisecond)
+	}
+	r, err := readProbe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.Eval != "" {
+		if r.EvalResult, err = chromedp.Run(ctx, chromedp.Evaluate[float64](o.Eval)); err != nil {
+			return nil, fmt.Errorf("evaluate %s: %w", o.Eval, err)
+		}
+	}
+	if o.Memory {
+		pss, err := rendererPSS(b.browserPID)
+		if err != nil {
+			return nil, err
+		}
+		for _, kb := range pss {
+			r.PSSTotalKB += kb
+			r.PSSPageKB = max(r.PSSPageKB, kb)
+		}
+		r.Renderers = len(pss)
+	}
+	if len(r.Errors) > 0 {
+		return r, errors.New(strings.Join(r.Errors, "; "))
+	}
+	if r.Fails > 0 {
+		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	}
+	return r, nil
+}
+
+func readProbe(ctx context.Context) (*PageRun, error) {
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`JSON.stringify(Object.assign({}, globalThis.__bench || {}, {status: globalThis.gohost ? gohost.status() : {}}))`))
+	if err != nil {
+		return nil, fmt.Errorf("read probe: %w", err)
+	}
+	var r PageRun
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		return nil, fmt.Errorf("read probe: %w", err)
+	}
+	return &r, nil
+}

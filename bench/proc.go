@@ -1,0 +1,77 @@
+//go:build !js
+
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// rendererPSS returns the PSS (kB) of every Chromium renderer process below
+// the browser process root, keyed by pid.
+func rendererPSS(root int) (map[int]int64, error) {
+	children := map[int][]int{}
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may contain spaces and parens.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		children[ppid] = append(children[ppid], pid)
+	}
+	out := map[int]int64{}
+	stack := []int{root}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		stack = append(stack, children[p]...)
+		cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
+		if err != nil || !strings.Contains(string(cmd), "--type=renderer") {
+			continue
+		}
+		rollup, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "smaps_rollup"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		kb, err := parsePSS(string(rollup))
+		if err != nil {
+			return nil, err
+		}
+		out[p] = kb
+	}
+	return out, nil
+}
+
+// parsePSS reads the "Pss:" line (kB) of /proc/<pid>/smaps_rollup.
+func parsePSS(s string) (int64, error) {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "Pss:" {
+			return strconv.ParseInt(f[1], 10, 64)
+		}
+	}
+	return 0, errors.New("smaps_rollup: no Pss line")
+}
