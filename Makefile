@@ -94,6 +94,14 @@ conformance:
 e2e: build
 	CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./e2e/...
 
+## soak: long browser run of the conformance kernel (not part of make test):
+# conf=all boots via gohost.reboot() with console input echo, SOAK=15m
+SOAK ?= 15m
+SOAK_ALLOW ?=
+.PHONY: soak
+soak: build
+	GOHOST_SOAK=$(SOAK) GOHOST_SOAK_ALLOW='$(SOAK_ALLOW)' CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./e2e
+
 ## fuzz: run every native Fuzz target briefly from its seed corpus (FUZZTIME=10s)
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./... | grep -v '/e2e'); do \
