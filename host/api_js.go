@@ -24,7 +24,8 @@ type API struct {
 }
 
 type waiter struct {
-	match    func(string) bool
+	match    func(t *Transcript, mark int) bool
+	mark     int // transcript position checked up to
 	resolve  js.Value
 	reject   js.Value
 	deadline time.Time
@@ -36,7 +37,13 @@ func Install(workerURL string) *API {
 	a := &API{assets: LoadAssets(workerURL), listeners: map[string][]safejs.Value{}}
 	obj := js.Global().Get("Object").New()
 	method := func(name string, f func(args []js.Value) any) {
-		fn := js.FuncOf(func(_ js.Value, args []js.Value) any { return f(args) })
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) (r any) {
+			if err := guard("gohost."+name, func() error { r = f(args); return nil }); err != nil {
+				a.Error(ErrorEvent{Title: "Host error", Message: err.Error()})
+				r = nil
+			}
+			return r
+		})
 		a.funcs = append(a.funcs, fn)
 		obj.Set(name, fn)
 	}
@@ -84,7 +91,8 @@ func promise(f func() (any, error)) js.Value {
 	exec = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		resolve, reject := args[0], args[1]
 		go func() {
-			v, err := f()
+			var v any
+			err := guard("boot", func() (e error) { v, e = f(); return e })
 			if err != nil {
 				reject.Invoke(js.Global().Get("Error").New(err.Error()))
 				return
@@ -115,6 +123,9 @@ func (a *API) boot(args []js.Value) any {
 			if n := v.Int(); n >= 0 && n <= 64 {
 				opts.PoolFloor = n
 			}
+		}
+		if v := o.Get("readyPattern"); v.Type() == js.TypeString {
+			opts.ReadyPattern = v.String()
 		}
 		files = o.Get("files")
 	}
@@ -147,6 +158,9 @@ func (a *API) start(opts Options) error {
 	}
 	a.lastOpts = opts
 	a.text = NewTranscript(16 << 20)
+	for _, w := range a.waiters {
+		w.mark = 0 // a new machine: look at all of its output
+	}
 	a.machine = NewMachine(opts, a.assets, a, a.text)
 	return a.machine.Boot()
 }
@@ -179,16 +193,21 @@ func (a *API) waitFor(args []js.Value) any {
 	if len(args) > 1 && args[1].Type() == js.TypeNumber {
 		timeout = time.Duration(args[1].Float()) * time.Millisecond
 	}
-	var match func(string) bool
+	// A string is looked for only in the text added since the last check
+	// (with an overlap); a RegExp, which may span anything, sees the whole text.
+	var match func(t *Transcript, mark int) bool
 	if pat.Type() == js.TypeString {
 		s := pat.String()
-		match = func(t string) bool { return contains(t, s) }
+		match = func(t *Transcript, mark int) bool { return strings.Contains(t.Since(mark, len(s)), s) }
 	} else {
-		match = func(t string) bool { pat.Set("lastIndex", 0); return pat.Call("test", t).Bool() }
+		match = func(t *Transcript, _ int) bool { pat.Set("lastIndex", 0); return pat.Call("test", t.Text()).Bool() }
 	}
 	var exec js.Func
 	exec = js.FuncOf(func(_ js.Value, pargs []js.Value) any {
 		w := &waiter{match: match, resolve: pargs[0], reject: pargs[1], deadline: time.Now().Add(timeout)}
+		if a.text == nil {
+			a.text = NewTranscript(16 << 20)
+		}
 		a.waiters = append(a.waiters, w)
 		a.checkWaiters()
 		exec.Release()
@@ -205,21 +224,20 @@ func (a *API) waitFor(args []js.Value) any {
 	return p
 }
 
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
 func (a *API) checkWaiters() {
-	text := ""
-	if a.text != nil {
-		text = a.text.Text()
+	t := a.text
+	if t == nil {
+		return
 	}
 	kept := a.waiters[:0]
 	for _, w := range a.waiters {
 		switch {
-		case w.match(text):
-			w.resolve.Invoke(text)
+		case w.match(t, w.mark):
+			w.resolve.Invoke(t.Text())
 		case time.Now().After(w.deadline):
 			w.reject.Invoke(js.Global().Get("Error").New("timed out waiting for console output"))
 		default:
+			w.mark = t.Mark()
 			kept = append(kept, w)
 		}
 	}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"syscall/js"
 )
 
@@ -59,4 +60,23 @@ func try(f func()) (err error) {
 	}()
 	f()
 	return nil
+}
+
+// guard runs f and turns a Go panic into an error. Every entry from JS into
+// Go on the main thread goes through it: an escaped panic would end the Go
+// program and leave the page frozen with no message.
+func guard(where string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			switch v := p.(type) {
+			case js.Error:
+				err = fmt.Errorf("%s: %v", where, jsErr(v.Value))
+			case error:
+				err = fmt.Errorf("%s: internal error: %v", where, v)
+			default:
+				err = fmt.Errorf("%s: internal error: %v", where, v)
+			}
+		}
+	}()
+	return f()
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"syscall/js"
 	"time"
 
@@ -22,6 +21,9 @@ type Options struct {
 	Cmdline   string
 	Files     []cpio.File // added under cpio.DefaultUserPrefix
 	PoolFloor int         // idle workers kept ready; 0 starts workers on demand only
+	// ReadyPattern, when set, is the console text that means "ready" instead
+	// of a shell prompt (a conformance kernel prints no prompt).
+	ReadyPattern string
 }
 
 // ErrorEvent is what the page shows in its error panel.
@@ -121,27 +123,43 @@ func (m *Machine) Boot() (err error) {
 	if err := CheckCmdline(m.opts.Cmdline); err != nil {
 		return &KernelError{Message: err.Error()}
 	}
-	m.setStage("download", "kernel")
+	// Both downloads at once; the kernel compiles (off the main thread) while
+	// Go checks its interface.
+	m.setStage("download", "")
+	type download struct {
+		b   []byte
+		u   js.Value
+		err error
+	}
+	initrdCh := make(chan download, 1)
+	go func() {
+		var d download
+		d.err = guard("initrd download", func() (e error) { d.b, d.u, e = m.fetch(m.opts.InitrdURL, "initrd"); return e })
+		initrdCh <- d
+	}()
 	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
 	if err != nil {
 		return err
 	}
+	m.setStage("compile", "")
+	compiled := js.Global().Get("WebAssembly").Call("compile", kjs)
 	info, err := InspectKernel(kbytes)
 	if err != nil {
+		var ignore js.Func // the compile result no longer matters: not a kernel
+		ignore = js.FuncOf(func(js.Value, []js.Value) any { ignore.Release(); return nil })
+		compiled.Call("then", ignore, ignore)
 		return err
 	}
 	m.info = info
-	m.setStage("compile", "")
-	wa := js.Global().Get("WebAssembly")
-	m.kernel, err = await(wa.Call("compile", kjs))
+	m.kernel, err = await(compiled)
 	if err != nil {
 		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
 	}
-	m.setStage("download", "initramfs")
-	ibytes, ijs, err := m.fetch(m.opts.InitrdURL, "initrd")
-	if err != nil {
-		return err
+	d := <-initrdCh
+	if d.err != nil {
+		return d.err
 	}
+	ibytes, ijs := d.b, d.u
 	if len(m.opts.Files) > 0 {
 		placed, err := cpio.PlaceUserFiles(cpio.DefaultUserPrefix, m.opts.Files)
 		if err != nil {
@@ -170,10 +188,24 @@ func (m *Machine) Boot() (err error) {
 		return errors.New("stopped")
 	}
 	m.setStage("boot", "")
-	m.onWorkerErr = js.FuncOf(m.workerError)
+	m.onWorkerErr = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if err := guard("worker error", func() error { m.workerError(this, args); return nil }); err != nil {
+			m.fail(err)
+		}
+		return nil
+	})
 	m.wake = js.FuncOf(func(js.Value, []js.Value) any {
-		m.service()
-		m.arm()
+		if m.stopped {
+			// The one waitAsync still pending when the machine stopped: let go
+			// of the callbacks so a discarded machine (memories, modules) can
+			// be collected.
+			m.wake.Release()
+			m.onWorkerErr.Release()
+			return nil
+		}
+		if err := guard("host", func() error { m.service(); m.arm(); return nil }); err != nil {
+			m.fail(err)
+		}
 		return nil
 	})
 	m.spawn("primary")
@@ -236,7 +268,10 @@ func cachedResponse(url string) bool {
 		return false
 	}
 	e := entries.Index(entries.Length() - 1)
-	return e.Get("transferSize").Int() == 0 && e.Get("decodedBodySize").Int() > 0
+	// Served from the cache outright (nothing transferred) or revalidated
+	// (a 304: only headers transferred).
+	transfer, encoded := e.Get("transferSize").Int(), e.Get("encodedBodySize").Int()
+	return e.Get("decodedBodySize").Int() > 0 && transfer < encoded
 }
 
 // createMemories creates the kernel's shared memory from its declared limits
@@ -384,13 +419,16 @@ func (m *Machine) handle(ev bridge.Event) {
 		// the kernel a moment to say which it was.
 		if !m.stopping {
 			m.stopping = true
-			js.Global().Call("setTimeout", js.FuncOf(func(js.Value, []js.Value) any {
+			var later js.Func
+			later = js.FuncOf(func(js.Value, []js.Value) any {
+				later.Release()
 				if !m.stopped {
 					m.drainConsole()
 					m.halt("the kernel stopped its CPUs (halt, reboot or power-off)")
 				}
 				return nil
-			}), 1000)
+			})
+			js.Global().Call("setTimeout", later, 1000)
 		}
 	case bridge.EvPanic:
 		m.drainConsole()
@@ -442,12 +480,13 @@ func (m *Machine) drainConsole() {
 	m.jm.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
 	m.consoleOut += uint64(n)
 	m.lastOut = time.Now()
+	mark := m.transcript.Mark()
 	m.transcript.Add(chunk)
 	if m.stage == "boot" {
 		m.setStage("running", "")
 	}
 	m.ev.Console(chunk)
-	if m.stage == "running" && m.transcript.LooksLikePrompt() {
+	if m.stage == "running" && m.transcript.Ready(mark, m.opts.ReadyPattern) {
 		m.setStage("ready", "")
 	}
 }
@@ -543,48 +582,4 @@ func (m *Machine) Status() map[string]any {
 		s["memoryBytes"] = m.memory.Get("buffer").Get("byteLength").Int()
 	}
 	return s
-}
-
-// Transcript keeps the console output of a machine for the log download,
-// the panic panel and the automation API.
-type Transcript struct {
-	dec  js.Value // streaming TextDecoder
-	text strings.Builder
-	max  int
-}
-
-// NewTranscript keeps at most max bytes of decoded text (the oldest half is
-// dropped when full).
-func NewTranscript(max int) *Transcript {
-	return &Transcript{dec: js.Global().Get("TextDecoder").New("utf-8"), max: max}
-}
-
-// Add appends raw console bytes.
-func (t *Transcript) Add(chunk js.Value) {
-	s := t.dec.Call("decode", chunk, map[string]any{"stream": true}).String()
-	if t.text.Len()+len(s) > t.max {
-		keep := t.text.String()
-		keep = keep[len(keep)/2:]
-		t.text.Reset()
-		t.text.WriteString(keep)
-	}
-	t.text.WriteString(s)
-}
-
-// Text is everything kept.
-func (t *Transcript) Text() string { return t.text.String() }
-
-// Tail is the last n bytes of text.
-func (t *Transcript) Tail(n int) string {
-	s := t.text.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
-}
-
-// LooksLikePrompt reports whether the output ends like a shell prompt.
-func (t *Transcript) LooksLikePrompt() bool {
-	s := t.Tail(64)
-	return strings.HasSuffix(s, "# ") || strings.HasSuffix(s, "$ ")
 }

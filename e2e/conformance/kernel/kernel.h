@@ -162,6 +162,7 @@ void *page_alloc(u32 size, u32 align);
 extern volatile int sched_lock;
 extern volatile int switch_errors;
 struct task *alloc_task(void);
+int reuse_next(struct task *t);
 struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu, u32 flags);
 void wake_up(struct task *t);
 void schedule(void);

@@ -390,6 +390,7 @@ static void scen_release(void)
 	/* (b) the CPU still schedules; freed address reused; parent-side release
 	   of a parked zombie */
 	rel_flag = 0;
+	reuse_next(k1); /* another task freed late must not take its place */
 	struct task *k2 = kthread_create(rel_fn, NULL, "rel_zombie", c, 0);
 	int ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
 	check("release", "cpu_schedules_after_self_release", ran, "cpu=%d", c);
@@ -399,6 +400,7 @@ static void scen_release(void)
 	release_task(k2);
 	check("release", "parent_release_parked_zombie", parked && freed(k2), "task=%p", k2);
 	rel_flag = 0;
+	reuse_next(k2);
 	struct task *k3 = kthread_create(rel_fn, NULL, "rel_after", c, TF_AUTOREAP);
 	ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
 	check("release", "cpu_schedules_after_parent_release", ran && k3 == k2, "cpu=%d old=%p new=%p", c, k2, k3);

@@ -57,6 +57,25 @@ static void free_task(struct task *t)
 	unlock();
 }
 
+/* Make the free block t the next one alloc_task hands out, if it is free:
+   the release scenario checks that the host copes with a task created at the
+   address of one it just reclaimed, whatever else was freed meanwhile. */
+int reuse_next(struct task *t)
+{
+	int found = 0;
+	lock();
+	for (struct task **pp = &free_tasks; *pp; pp = &(*pp)->rq_next)
+		if (*pp == t) {
+			*pp = t->rq_next;
+			t->rq_next = free_tasks;
+			free_tasks = t;
+			found = 1;
+			break;
+		}
+	unlock();
+	return found;
+}
+
 struct task *find_task(int pid)
 {
 	struct task *r = NULL;
