@@ -14,7 +14,7 @@ type Config struct {
 var DefaultConfig = Config{
 	TaskSlots:     4096,
 	JobCap:        256,
-	ConsoleOutCap: 1 << 20,
+	ConsoleOutCap: 4 << 20, // 4 MiB: a whole burst of output waits here, not in the kernel
 	ConsoleInCap:  1 << 16,
 	ControlCap:    1 << 18,
 }
