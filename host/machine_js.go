@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -82,8 +83,11 @@ type workerRec struct {
 // Assets are fetched and compiled once per page and shared by every boot.
 type Assets struct {
 	Worker js.Value // compiled gohost-worker.wasm
-	err    error
-	done   chan struct{}
+	// kernels maps a kernel's content key to the promise of its compiled
+	// module: a reboot of the same kernel skips compiling it again.
+	kernels map[uint64]js.Value
+	err     error
+	done    chan struct{}
 }
 
 // LoadAssets starts compiling the worker program right away, so it is ready
@@ -142,7 +146,12 @@ func (m *Machine) Boot() (err error) {
 		return err
 	}
 	m.setStage("compile", "")
-	compiled := js.Global().Get("WebAssembly").Call("compile", kjs)
+	key := contentKey(kbytes)
+	compiled, ok := m.assets.kernels[key]
+	if !ok {
+		// A reboot of the same kernel reuses the compiled module.
+		compiled = js.Global().Get("WebAssembly").Call("compile", kjs)
+	}
 	info, err := InspectKernel(kbytes)
 	if err != nil {
 		var ignore js.Func // the compile result no longer matters: not a kernel
@@ -155,6 +164,7 @@ func (m *Machine) Boot() (err error) {
 	if err != nil {
 		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
 	}
+	m.assets.kernels = map[uint64]js.Value{key: compiled} // the last kernel only
 	d := <-initrdCh
 	if d.err != nil {
 		return d.err
@@ -224,10 +234,7 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 	if !resp.Get("ok").Bool() {
 		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, resp.Get("status").Int(), resp.Get("statusText").String())}
 	}
-	total := 0
-	if cl := resp.Get("headers").Call("get", "content-length"); cl.Type() == js.TypeString {
-		total, _ = strconv.Atoi(cl.String())
-	}
+	total := contentLength(resp.Get("headers"))
 	reader := resp.Get("body").Call("getReader")
 	var chunks []js.Value
 	loaded := 0
@@ -258,6 +265,28 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 	js.CopyBytesToGo(b, all)
 	m.ev.Progress(what, loaded, loaded, cachedResponse(resp.Get("url").String()))
 	return b, all, nil
+}
+
+// contentLength is the size of the body as the page will read it: the
+// server's X-Decoded-Length when it compresses (cmd/serve sends it), the
+// Content-Length when it does not, else 0 (unknown: progress shows bytes only).
+func contentLength(h js.Value) int {
+	header := func(name string) (int, bool) {
+		v := h.Call("get", name)
+		if v.Type() != js.TypeString {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v.String())
+		return n, err == nil && n >= 0
+	}
+	if n, ok := header("x-decoded-length"); ok {
+		return n
+	}
+	if enc := h.Call("get", "content-encoding"); enc.Type() == js.TypeString && enc.String() != "identity" {
+		return 0
+	}
+	n, _ := header("content-length")
+	return n
 }
 
 // cachedResponse tells from Resource Timing whether the browser served the
@@ -563,6 +592,17 @@ func (m *Machine) Stop() {
 		w.w.Call("terminate")
 		delete(m.workers, id)
 	}
+	// Drop this machine's JS objects (memories, modules, buffers) now: Go
+	// holds them through js.Values that JS can only free once Go's garbage
+	// collector has run their finalizers, and the main thread allocates too
+	// little for that to happen soon by itself.
+	m.kernel, m.memory, m.bmem, m.initrd = js.Undefined(), js.Undefined(), js.Undefined(), js.Undefined()
+	m.br, m.jm = nil, nil
+	m.helpers.hostmem, m.helpers.shims = js.Undefined(), js.Undefined()
+	go func() {
+		runtime.GC()
+		runtime.GC() // the second cycle runs the finalizers queued by the first
+	}()
 }
 
 // Status is a snapshot for the status panel.
@@ -571,7 +611,7 @@ func (m *Machine) Status() map[string]any {
 	if !m.started.IsZero() {
 		s["uptimeMs"] = time.Since(m.started).Milliseconds()
 	}
-	if m.br != nil {
+	if m.br != nil && !m.stopped {
 		s["cpus"] = m.br.OnlineCPUs()
 		s["tasks"] = m.br.Tasks.Live()
 		s["pool"] = m.br.Jobs.Idle()
@@ -582,4 +622,14 @@ func (m *Machine) Status() map[string]any {
 		s["memoryBytes"] = m.memory.Get("buffer").Get("byteLength").Int()
 	}
 	return s
+}
+
+// contentKey is FNV-1a 64 over b and its length.
+func contentKey(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h ^ uint64(len(b))<<1
 }
