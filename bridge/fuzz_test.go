@@ -92,3 +92,70 @@ func FuzzTaskTable(f *testing.F) {
 		}
 	})
 }
+
+// FuzzControlEvents posts records of arbitrary kinds, arguments and payload
+// lengths (wrapping the ring many times, and over its per-record limit) and
+// checks every one comes back whole and in order, or was refused whole.
+func FuzzControlEvents(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 200, 0, 17})
+	f.Add([]byte{255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		c := Config{TaskSlots: 16, JobCap: 1, ConsoleOutCap: 16, ConsoleInCap: 16, ControlCap: 128}
+		b := Open(NewHeapMem(c.Size()), c, true)
+		for i, op := range ops {
+			n := int(op) % 48 // beyond Cap/4 = 32 the payload is cut to 32 bytes
+			payload := make([]byte, n)
+			for j := range payload {
+				payload[j] = byte(i + j)
+			}
+			if !b.PostText(uint32(op), uint32(i), string(payload)) {
+				t.Fatalf("post %d refused with the ring empty", i)
+			}
+			ev, ok := b.NextEvent()
+			if !ok {
+				t.Fatalf("event %d lost", i)
+			}
+			want := payload[:min(n, 32)]
+			if ev.Kind != uint32(op) || ev.Arg != uint32(i) || string(ev.Payload) != string(want) {
+				t.Fatalf("event %d: got %d/%d/%q, want %d/%d/%q", i, ev.Kind, ev.Arg, ev.Payload, op, i, want)
+			}
+		}
+		if _, ok := b.NextEvent(); ok {
+			t.Fatal("an event appeared from nowhere")
+		}
+	})
+}
+
+// FuzzJobs pushes and takes jobs in an arbitrary order against a FIFO model,
+// with the queue filling up.
+func FuzzJobs(f *testing.F) {
+	f.Add([]byte{0, 0, 1, 0, 1, 1})
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		c := Config{TaskSlots: 16, JobCap: 4, ConsoleOutCap: 16, ConsoleInCap: 16, ControlCap: 16}
+		b := Open(NewHeapMem(c.Size()), c, true)
+		var model []uint32
+		for i, op := range ops {
+			if op&1 == 0 {
+				j := Job{Kind: JobTask, Slot: uint32(i), A: uint32(op)}
+				copy(j.Name[:], "task")
+				ok := b.Jobs.Push(&j, nil)
+				if ok != (len(model) < 4) {
+					t.Fatalf("push with %d queued: %v", len(model), ok)
+				}
+				if ok {
+					model = append(model, uint32(i))
+				}
+			} else if len(model) > 0 {
+				j := b.Jobs.Take()
+				if j.Slot != model[0] || j.TaskName() != "task" {
+					t.Fatalf("took slot %d %q, want %d", j.Slot, j.TaskName(), model[0])
+				}
+				model = model[1:]
+			}
+			if got := b.Jobs.Backlog(); got != uint32(len(model)) {
+				t.Fatalf("backlog %d, model %d", got, len(model))
+			}
+		}
+	})
+}
