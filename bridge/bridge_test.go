@@ -344,3 +344,53 @@ func TestLayoutFitsDefault(t *testing.T) {
 	assert.Greater(t, size, uint32(1<<20))
 	assert.LessOrEqual(t, size, DefaultConfig.Pages()<<16)
 }
+
+// interleaveMem runs hook once, right after the first load of word at, to
+// put another agent's operations between two loads of a reader.
+type interleaveMem struct {
+	*HeapMem
+	at   uint32
+	hook func()
+}
+
+func (m *interleaveMem) Load32(off uint32) uint32 {
+	v := m.HeapMem.Load32(off)
+	if off == m.at && m.hook != nil {
+		h := m.hook
+		m.hook = nil
+		h()
+	}
+	return v
+}
+
+// The main thread reads Backlog and Len while workers push and take. Had a
+// reader loaded the tail before the head, a push and a take in between would
+// make head pass the tail it read and the difference wrap to ~4 billion: the
+// host once spawned workers up to its limit that way.
+func TestCountersNeverWrapWhenOthersMoveBetweenLoads(t *testing.T) {
+	heap := NewHeapMem(small.Size())
+	m := &interleaveMem{HeapMem: heap}
+	b := Open(m, small, true)
+	require.True(t, b.Jobs.Push(&Job{Kind: JobTask}, nil))
+	for _, at := range []uint32{b.Jobs.base + 4, b.Jobs.base + 8} { // head, tail
+		m.at = at
+		m.hook = func() { // one more job, then both taken: head passes the tail read
+			require.True(t, b.Jobs.Push(&Job{Kind: JobTask}, nil))
+			b.Jobs.Take()
+			b.Jobs.Take()
+			require.True(t, b.Jobs.Push(&Job{Kind: JobTask}, nil))
+		}
+		assert.LessOrEqual(t, b.Jobs.Backlog(), small.JobCap)
+	}
+
+	r := b.ConsoleIn
+	r.Write(3, writeFrom(heap, []byte("abc")))
+	for _, at := range []uint32{r.HeadAddr(), r.TailAddr()} {
+		m.at = at
+		m.hook = func() {
+			r.Write(5, writeFrom(heap, []byte("defgh")))
+			r.Read(6, readInto(heap, make([]byte, 6)))
+		}
+		assert.LessOrEqual(t, r.Len(), r.Cap())
+	}
+}

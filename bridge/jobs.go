@@ -40,8 +40,14 @@ func (q Jobs) rec(pos uint32) uint32 { return q.base + 16 + (pos%q.cap)*JobSize 
 // Idle is the number of workers waiting for a job.
 func (q Jobs) Idle() uint32 { return q.m.Load32(q.base + 12) }
 
-// Backlog is the number of jobs no worker has taken yet.
-func (q Jobs) Backlog() uint32 { return q.m.Load32(q.base+8) - q.m.Load32(q.base+4) }
+// Backlog is the number of jobs no worker has taken yet. Head is loaded
+// before tail, so the difference cannot wrap whatever other agents do in
+// between (tail loaded first, a push and two takes in between made it read
+// as ~4 billion); it can over-count when they do, hence the clamp.
+func (q Jobs) Backlog() uint32 {
+	head := q.m.Load32(q.base + 4)
+	return min(q.m.Load32(q.base+8)-head, q.cap)
+}
 
 // Push queues a job; the name bytes are written by setName (which may copy
 // them straight from kernel memory) at the given bridge offset. It returns

@@ -36,8 +36,12 @@ func (r Ring) Cap() uint32 { return r.cap }
 // Mutex serialises agents that share one side of the ring.
 func (r Ring) Mutex() Mutex { return Mutex{r.m, r.base + 8} }
 
-// Len is the number of bytes readable now.
-func (r Ring) Len() uint32 { return r.m.Load32(r.base+4) - r.m.Load32(r.base) }
+// Len is the number of bytes readable now. Head is loaded first, for the
+// reason given at Jobs.Backlog: any agent may call it.
+func (r Ring) Len() uint32 {
+	head := r.m.Load32(r.base)
+	return min(r.m.Load32(r.base+4)-head, r.cap)
+}
 
 // Free is the number of bytes writable now.
 func (r Ring) Free() uint32 { return r.cap - r.Len() }

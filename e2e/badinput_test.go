@@ -353,7 +353,7 @@ func TestBadInput(t *testing.T) {
 		{name: "mistyped-import", params: confURLs("/bad/mistyped.wasm"), hostReached: true,
 			expect: regexp.MustCompile(notKernel + `[\s\S]*import wasm_serialize_tasks has type \(i32\) -> i32, want \(i32, i32\) -> i32`)},
 		{name: "memory-4GiB-initial", params: confURLs("/bad/huge-memory.wasm"), hostReached: true,
-			expect: regexp.MustCompile(`boot image of 65539 pages`)},
+			expect: regexp.MustCompile(`the kernel declares 65536 pages \(4096\.0 MiB\)`)},
 		{name: "memory-cannot-grow", params: confURLs("/bad/no-growth.wasm"), hostReached: true,
 			expect: regexp.MustCompile(`The machine failed[\s\S]*CPU 0 \(boot\)\) failed: boot parameters: RangeError`)},
 		{name: "memory-below-16-pages", params: confURLs("/bad/little-growth.wasm"), hostReached: true, stage: "halted",

@@ -55,6 +55,10 @@ const (
 // CheckFit refuses an initrd (with the user's files appended) that leaves the
 // kernel too little memory, before anything is started.
 func CheckFit(kernelMinPages uint64, initrdBytes int) error {
+	if kernelMinPages > (bootTargetPages-minKernelPages)/2 {
+		return fmt.Errorf("the kernel declares %d pages (%s) of memory before it starts, more than the 512 MiB it grows to can leave room for: this kernel build cannot boot",
+			kernelMinPages, sizeText(kernelMinPages*wasmPage))
+	}
 	initrdPages := (uint64(initrdBytes) + wasmPage - 1) / wasmPage
 	image := kernelMinPages + initrdPages
 	if image*2+minKernelPages > bootTargetPages {

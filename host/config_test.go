@@ -18,9 +18,13 @@ func TestCheckCmdline(t *testing.T) {
 }
 
 func TestCheckFit(t *testing.T) {
+	var err error
 	assert.NoError(t, CheckFit(43, 200<<10))
 	assert.NoError(t, CheckFit(300, 100<<20), "a 100 MiB initramfs fits")
-	err := CheckFit(300, 300<<20)
+	err = CheckFit(65536, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the kernel declares 65536 pages", "a too-big kernel is not blamed on the initramfs")
+	err = CheckFit(300, 300<<20)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "300.0 MiB")
 }

@@ -65,6 +65,8 @@ type Machine struct {
 	workers  map[uint32]*workerRec
 	starting int
 
+	flowing     bool // the last drain found bulk output: poll on a timer
+	final       map[string]any
 	pendingIn   []byte
 	consoleOut  uint64
 	lastOut     time.Time
@@ -394,6 +396,15 @@ func (m *Machine) arm() {
 	if m.stopped {
 		return
 	}
+	if m.flowing {
+		// Output is streaming: come back in a few milliseconds and take
+		// everything at once, rather than waking for each of the kernel's
+		// writes (thousands a second, each a trip into Go and a small
+		// terminal write). Interactive echo waits at most this long.
+		m.flowing = false
+		js.Global().Call("setTimeout", m.wake, drainInterval)
+		return
+	}
 	i32 := m.jm.i32
 	r := js.Global().Get("Atomics").Call("waitAsync", i32, bridge.DoorbellAddr()/4, int32(m.br.Doorbell()), 250)
 	if r.Get("async").Bool() {
@@ -402,6 +413,13 @@ func (m *Machine) arm() {
 		js.Global().Call("queueMicrotask", m.wake)
 	}
 }
+
+// While the guest prints in bulk (a drain found at least flowingBytes), the
+// main thread drains every drainInterval milliseconds instead of per doorbell.
+const (
+	flowingBytes  = 4096
+	drainInterval = 4
+)
 
 // service does everything the main thread owes the guest, once per doorbell.
 func (m *Machine) service() {
@@ -509,6 +527,7 @@ func (m *Machine) drainConsole() {
 	m.jm.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
 	m.consoleOut += uint64(n)
 	m.lastOut = time.Now()
+	m.flowing = n >= flowingBytes
 	mark := m.transcript.Mark()
 	m.transcript.Add(chunk)
 	if m.stage == "boot" {
@@ -584,10 +603,11 @@ func (m *Machine) Stop() {
 	if m.stopped {
 		return
 	}
-	m.stopped = true
 	if m.br != nil {
+		m.final = m.bridgeStatus() // what Status keeps reporting once the bridge is gone
 		m.br.SetState(bridge.StateStopping)
 	}
+	m.stopped = true
 	for id, w := range m.workers {
 		w.w.Call("terminate")
 		delete(m.workers, id)
@@ -605,23 +625,34 @@ func (m *Machine) Stop() {
 	}()
 }
 
-// Status is a snapshot for the status panel.
+// Status is a snapshot for the status panel. A stopped machine reports its
+// last figures, with no workers.
 func (m *Machine) Status() map[string]any {
-	s := map[string]any{"stage": m.stage, "workers": len(m.workers)}
+	s := map[string]any{}
+	if m.br != nil && !m.stopped {
+		s = m.bridgeStatus()
+	} else {
+		for k, v := range m.final {
+			s[k] = v
+		}
+	}
+	s["stage"], s["workers"], s["consoleOut"] = m.stage, len(m.workers), m.consoleOut
 	if !m.started.IsZero() {
 		s["uptimeMs"] = time.Since(m.started).Milliseconds()
 	}
-	if m.br != nil && !m.stopped {
-		s["cpus"] = m.br.OnlineCPUs()
-		s["tasks"] = m.br.Tasks.Live()
-		s["pool"] = m.br.Jobs.Idle()
-		s["switches"] = m.br.Switches()
-		s["tasksCreated"] = m.br.Created()
-		s["consoleIn"] = m.br.ConsoleIn.Produced()
-		s["consoleOut"] = m.consoleOut
-		s["memoryBytes"] = m.memory.Get("buffer").Get("byteLength").Int()
-	}
 	return s
+}
+
+func (m *Machine) bridgeStatus() map[string]any {
+	return map[string]any{
+		"cpus":         m.br.OnlineCPUs(),
+		"tasks":        m.br.Tasks.Live(),
+		"pool":         m.br.Jobs.Idle(),
+		"switches":     m.br.Switches(),
+		"tasksCreated": m.br.Created(),
+		"consoleIn":    m.br.ConsoleIn.Produced(),
+		"memoryBytes":  m.memory.Get("buffer").Get("byteLength").Int(),
+	}
 }
 
 // contentKey is FNV-1a 64 over b and its length.
