@@ -477,7 +477,15 @@
       state.opts = parseParams(location.search);
       // The conformance kernel (test equipment) prints no shell prompt: its
       // last line is what "ready" means for it.
-      if (state.opts.kernel && state.opts.kernel.endsWith(CONFORMANCE_KERNEL)) state.opts.readyPattern = 'CONF DONE';
+      if (state.opts.kernel && state.opts.kernel.endsWith(CONFORMANCE_KERNEL)) {
+        state.opts.readyPattern = 'CONF DONE';
+        STAGE_TEXT.ready = 'Self-test done';
+        // Never present the test equipment as Linux.
+        const tagline = document.querySelector('.tagline');
+        if (tagline) tagline.textContent = 'Host self-test: the conformance kernel, test equipment that imitates the Linux/Wasm kernel\u2019s side of the host interface. It is not Linux; bring a real vmlinux.wasm to boot Linux.';
+        const watching = document.getElementById('watching');
+        if (watching) watching.textContent = 'The conformance kernel is a small C program compiled to WebAssembly that drives every path of the host the way the Linux/Wasm kernel does: CPUs, task switches, user programs, exec, signals, the console. Each line CONF \u2026 PASS is one check of this host; CONF DONE gives the totals.';
+      }
     } catch (err) {
       showError({ title: 'Invalid URL parameters', message: err.message, details: err.details });
       return;
