@@ -18,7 +18,6 @@ import (
 const (
 	I32 byte = 0x7f
 	I64 byte = 0x7e
-	F32 byte = 0x7d
 	F64 byte = 0x7c
 )
 
@@ -247,12 +246,10 @@ func (c Code) LocalGet(i uint32) Code          { return append(append(c, 0x20), 
 func (c Code) LocalSet(i uint32) Code          { return append(append(c, 0x21), uleb(uint64(i))...) }
 func (c Code) GlobalGet(i uint32) Code         { return append(append(c, 0x23), uleb(uint64(i))...) }
 func (c Code) Call(i uint32) Code              { return append(append(c, 0x10), uleb(uint64(i))...) }
-func (c Code) I32Const(v int32) Code           { return append(append(c, 0x41), sleb(int64(v))...) }
 func (c Code) I64Const(v int64) Code           { return append(append(c, 0x42), sleb(v)...) }
 func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), uleb(uint64(tag))...) }
 func (c Code) IfVoid() Code                    { return append(c, 0x04, 0x40) }
 func (c Code) End() Code                       { return append(c, 0x0b) }
-func (c Code) Return() Code                    { return append(c, 0x0f) }
 func (c Code) I32WrapI64() Code                { return append(c, 0xa7) }
 func (c Code) I64LtS() Code                    { return append(c, 0x53) }
 func (c Code) F64Add() Code                    { return append(c, 0xa0) }
