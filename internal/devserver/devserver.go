@@ -32,10 +32,12 @@ const (
 // CSP is the Content-Security-Policy of every response. xterm.js creates
 // <style> elements and style attributes at run time, hence 'unsafe-inline' for
 // styles only; scripts are 'self' plus 'wasm-unsafe-eval' (WebAssembly
-// compilation), never inline or eval.
+// compilation), never inline or eval. connect-src admits HTTPS origins so a
+// kernel or initramfs can come from another (CORS-enabled) HTTPS server, as
+// the page's kernel=/initrd= parameters allow; plain-HTTP ones stay refused.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; " +
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Config says what to serve.
 type Config struct {

@@ -80,6 +80,7 @@ func assertSecurityHeaders(t *testing.T, resp *http.Response, what string) {
 	assert.Contains(t, csp, "script-src 'self' 'wasm-unsafe-eval'", what)
 	assert.Contains(t, csp, "worker-src 'self'", what)
 	assert.Contains(t, csp, "object-src 'none'", what)
+	assert.Contains(t, csp, "connect-src 'self' https:;", what) // CORS-enabled HTTPS kernels, nothing plain-HTTP
 	assert.NotContains(t, csp, "'unsafe-eval'", what)
 	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), what)
 }
