@@ -1,3 +1,5 @@
+//go:build !js
+
 package e2e
 
 // Bad input through the real page: every row is refused with a clear message

@@ -1,3 +1,5 @@
+//go:build !js
+
 package e2e
 
 // Faults through the conformance kernel: a kernel panic, traps in kernel

@@ -1,3 +1,5 @@
+//go:build !js
+
 // Package e2e holds the browser tests: one headless Chromium per package
 // (started in TestMain), the dev server's handler in-process on a random
 // loopback port, one tab and one deadline per test.

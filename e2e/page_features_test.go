@@ -1,3 +1,5 @@
+//go:build !js
+
 package e2e
 
 // The page's features on the conformance kernel (issue 6): boot progress,

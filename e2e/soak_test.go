@@ -1,3 +1,5 @@
+//go:build !js
+
 package e2e
 
 // The soak test (make soak; GOHOST_SOAK=15m): for the given duration, boot
