@@ -35,6 +35,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/linuxwasm/gohost/internal/devserver"
+
+	"github.com/linuxwasm/gohost/internal/headless"
 )
 
 //go:embed runner.js
@@ -156,12 +158,7 @@ func run(args []string) (int, error) {
 	if exe == "" {
 		exe = "/usr/bin/chromium"
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(userData),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(exe, userData)...)
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
