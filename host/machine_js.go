@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"runtime"
 	"strconv"
 	"syscall/js"
@@ -655,12 +656,9 @@ func (m *Machine) bridgeStatus() map[string]any {
 	}
 }
 
-// contentKey is FNV-1a 64 over b and its length.
+// contentKey identifies a kernel by content (FNV-1a 64).
 func contentKey(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h ^ uint64(len(b))<<1
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
 }

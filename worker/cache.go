@@ -1,5 +1,7 @@
 package worker
 
+import "hash/fnv"
+
 // programCache keeps the last few compiled user programs of a worker, keyed
 // by content, evicting the least recently used.
 type programCache[V any] struct {
@@ -39,13 +41,10 @@ func (c *programCache[V]) touch(k uint64) {
 	c.keys = append(c.keys, k)
 }
 
-// programKey is FNV-1a 64 over the image (and its length): cheap next to
-// compiling it, and collisions between two programs are not a practical risk.
+// programKey identifies a program image by content (FNV-1a 64): cheap next
+// to compiling it, and collisions between two programs are not a practical risk.
 func programKey(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h ^ uint64(len(b))<<1
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
 }
