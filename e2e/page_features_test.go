@@ -733,6 +733,9 @@ func testPasteCopyCtrlC(t *testing.T) {
 		mods []chromedp.Modifier
 	}{
 		{"first line\nzweite Zeile: äöü €\n", kb.Insert, []chromedp.Modifier{chromedp.ModifierShift}},
+		// Longer than the host's 4 KiB input staging buffer, with 3-byte
+		// characters across its boundaries: arrives whole and in order.
+		{strings.Repeat("ab€", 1000) + "\n", kb.Insert, []chromedp.Modifier{chromedp.ModifierShift}},
 		{"echo 'multi\nline'\r\nend~", "V", []chromedp.Modifier{chromedp.ModifierCtrl, chromedp.ModifierShift}},
 	}
 	want := "\x03"

@@ -35,6 +35,7 @@ type waiter struct {
 // gohost-ready event on window.
 func Install(workerURL string) *API {
 	a := &API{assets: LoadAssets(workerURL), listeners: map[string][]safejs.Value{}}
+	current = a
 	obj := js.Global().Get("Object").New()
 	method := func(name string, f func(args []js.Value) any) {
 		fn := js.FuncOf(func(_ js.Value, args []js.Value) (r any) {

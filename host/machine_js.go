@@ -547,6 +547,12 @@ func (m *Machine) Input(s string) {
 	m.flushInput()
 }
 
+// InputBytes is Input for bytes already encoded (the fast path of input_js.go).
+func (m *Machine) InputBytes(b []byte) {
+	m.pendingIn = append(m.pendingIn, b...)
+	m.flushInput()
+}
+
 func (m *Machine) flushInput() {
 	if len(m.pendingIn) == 0 || m.br == nil || m.stopped {
 		return
