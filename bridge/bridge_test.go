@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -247,6 +248,41 @@ func TestJobsPushTake(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// A pool with a ceiling: workers beyond it leave instead of waiting, but a
+// queued job is taken whatever the ceiling, and a worker that took a job
+// frees its idle place.
+func TestJobsCeiling(t *testing.T) {
+	b := newBridge(t, small)
+	const ceiling = 2
+	got := make(chan Job)
+	for w := 0; w < ceiling; w++ {
+		go func() {
+			j, ok := b.Jobs.TakeUnder(ceiling)
+			assert.True(t, ok)
+			got <- j
+		}()
+	}
+	require.Eventually(t, func() bool { return b.Jobs.Idle() == ceiling }, 5*time.Second, time.Millisecond)
+	_, ok := b.Jobs.TakeUnder(ceiling)
+	assert.False(t, ok, "a third idle worker is above the ceiling")
+	assert.EqualValues(t, ceiling, b.Jobs.Idle(), "leaving does not count as idle")
+
+	require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 1}, nil))
+	assert.EqualValues(t, 1, (<-got).Slot)
+	require.Eventually(t, func() bool { return b.Jobs.Idle() == ceiling-1 }, 5*time.Second, time.Millisecond)
+
+	// Queued work is taken even at the ceiling, and even with ceiling 0.
+	require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 2}, nil))
+	require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 3}, nil))
+	// The waiting worker may take slot 2 first; whoever does, both are taken once.
+	j, ok := b.Jobs.TakeUnder(0)
+	require.True(t, ok)
+	other := <-got
+	assert.ElementsMatch(t, []uint32{2, 3}, []uint32{j.Slot, other.Slot})
+	assert.EqualValues(t, 0, b.Jobs.Backlog())
+	assert.EqualValues(t, 0, b.Jobs.Idle())
 }
 
 func TestJobsQueueFull(t *testing.T) {

@@ -15,6 +15,7 @@ const (
 	EvTaskStart  = 6 // arg: worker id; payload: "name (0xtask)", for the status panel
 	EvTaskEnd    = 7 // arg: worker id: its task retired, the worker is idle again
 	EvReady      = 8 // arg: worker id: a new pool worker is up and takes jobs
+	EvLeave      = 9 // arg: worker id: an idle worker above the pool's ceiling left; terminate it
 )
 
 const eventHeader = 12

@@ -80,29 +80,59 @@ func (q Jobs) Push(j *Job, setName func(off uint32)) bool {
 // Take blocks until a job is available and returns it. While it waits, the
 // worker counts as idle.
 func (q Jobs) Take() Job {
+	j, _ := q.TakeUnder(NoCeiling)
+	return j
+}
+
+// NoCeiling lets any number of workers wait for jobs.
+const NoCeiling = ^uint32(0)
+
+// TakeUnder is Take for a pool with a ceiling: a worker that would make more
+// than ceiling workers idle takes nothing and gets ok == false, and should
+// leave the pool. A queued job is always taken, whatever the ceiling.
+func (q Jobs) TakeUnder(ceiling uint32) (j Job, ok bool) {
 	mu := q.mu()
-	q.m.Add32(q.base+12, 1)
+	if q.tryTake(mu, &j) {
+		return j, true
+	}
+	for {
+		idle := q.m.Load32(q.base + 12)
+		if idle >= ceiling {
+			return Job{}, false
+		}
+		if q.m.CAS32(q.base+12, idle, idle+1) == idle {
+			break
+		}
+	}
 	defer q.m.Add32(q.base+12, ^uint32(0))
 	for {
-		mu.Lock()
-		head, tail := q.m.Load32(q.base+4), q.m.Load32(q.base+8)
-		if head != tail {
-			r := q.rec(head)
-			var w [8]uint32
-			for i := range w {
-				w[i] = q.m.Load32(r + uint32(4*i))
-			}
-			j := Job{Kind: w[0], Slot: w[1], A: w[2], B: w[3], C: w[4], D: w[5], E: w[6], F: w[7]}
-			for i := uint32(0); i < 16; i++ {
-				j.Name[i] = q.m.Load8(r + 32 + i)
-			}
-			q.m.Store32(q.base+4, head+1)
-			mu.Unlock()
-			return j
+		tail := q.m.Load32(q.base + 8)
+		if q.tryTake(mu, &j) {
+			return j, true
 		}
-		mu.Unlock()
 		q.m.Wait32(q.base+8, tail, -1)
 	}
+}
+
+// tryTake takes the job at the head, if there is one.
+func (q Jobs) tryTake(mu Mutex, j *Job) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	head, tail := q.m.Load32(q.base+4), q.m.Load32(q.base+8)
+	if head == tail {
+		return false
+	}
+	r := q.rec(head)
+	var w [8]uint32
+	for i := range w {
+		w[i] = q.m.Load32(r + uint32(4*i))
+	}
+	*j = Job{Kind: w[0], Slot: w[1], A: w[2], B: w[3], C: w[4], D: w[5], E: w[6], F: w[7]}
+	for i := uint32(0); i < 16; i++ {
+		j.Name[i] = q.m.Load8(r + 32 + i)
+	}
+	q.m.Store32(q.base+4, head+1)
+	return true
 }
 
 // TaskName returns the job's task name up to its NUL.

@@ -138,8 +138,9 @@ func (tab *Tab) onEvent(ev any) {
 	}
 }
 
-// checkProblems fails the test on uncaught exceptions, CSP violations and a
-// renderer crash; unexpected console errors are logged.
+// checkProblems fails the test on uncaught exceptions, CSP violations, a
+// renderer crash and calls of released Go callbacks; other unexpected console
+// errors are logged.
 func (tab *Tab) checkProblems() {
 	tab.mu.Lock()
 	defer tab.mu.Unlock()
@@ -153,6 +154,12 @@ func (tab *Tab) checkProblems() {
 		tab.t.Errorf("renderer crashed")
 	}
 	for _, e := range tab.consoleErrors {
+		if strings.Contains(e, "call to released function") {
+			// Go's syscall/js says this when JS calls a js.Func the host
+			// already released: a callback lost, whatever the test checks.
+			tab.t.Errorf("the host released a callback that was still called: %s", e)
+			continue
+		}
 		if tab.AllowConsoleErrors != nil && tab.AllowConsoleErrors.MatchString(e) {
 			continue
 		}

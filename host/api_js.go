@@ -107,7 +107,7 @@ func promise(f func() (any, error)) js.Value {
 }
 
 func (a *API) boot(args []js.Value) any {
-	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline, PoolFloor: DefaultPoolFloor}
+	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline, PoolFloor: DefaultPoolFloor, PoolCeiling: DefaultPoolCeiling}
 	var files js.Value
 	if len(args) > 0 && args[0].Type() == js.TypeObject {
 		o := args[0]
@@ -123,6 +123,11 @@ func (a *API) boot(args []js.Value) any {
 		if v := o.Get("poolFloor"); v.Type() == js.TypeNumber {
 			if n := v.Int(); n >= 0 && n <= 64 {
 				opts.PoolFloor = n
+			}
+		}
+		if v := o.Get("poolCeiling"); v.Type() == js.TypeNumber {
+			if n := v.Int(); n >= 0 && n <= WorkerLimit {
+				opts.PoolCeiling = n
 			}
 		}
 		if v := o.Get("readyPattern"); v.Type() == js.TypeString {

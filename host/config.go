@@ -118,9 +118,14 @@ func InspectKernel(b []byte) (*abi.KernelInfo, error) {
 // need a CPU worker too, so a few ready workers keep every switch to a new task
 // off the cold path (Go start, kernel instantiation: tens of milliseconds).
 const (
-	DefaultPoolFloor = 4   // idle workers kept ready
-	WorkerLimit      = 512 // browsers cap workers per origin (10.19)
+	DefaultPoolFloor   = 4   // idle workers kept ready
+	DefaultPoolCeiling = 16  // idle workers kept at most; reclaimed ones above it are terminated
+	WorkerLimit        = 512 // browsers cap workers per origin (10.19)
 )
+
+// PoolCeiling is the number of idle workers a pool keeps at most: the
+// configured ceiling, never below the floor.
+func PoolCeiling(floor, ceiling int) int { return max(floor, ceiling) }
 
 // SpawnCount is how many workers to start now so that every queued job has a
 // worker and floor more stand ready, counting those already starting,

@@ -23,6 +23,11 @@ type Options struct {
 	Cmdline   string
 	Files     []cpio.File // added under cpio.DefaultUserPrefix
 	PoolFloor int         // idle workers kept ready; 0 starts workers on demand only
+	// PoolCeiling is how many idle workers are kept at most (raised to
+	// PoolFloor if lower): a worker whose task was released goes back to the
+	// pool below it and is terminated above it, so a burst of tasks does not
+	// leave its workers' memory behind for good.
+	PoolCeiling int
 	// ReadyPattern, when set, is the console text that means "ready" instead
 	// of a shell prompt (a conformance kernel prints no prompt).
 	ReadyPattern string
@@ -75,7 +80,32 @@ type Machine struct {
 	silentSaid  bool
 	transcript  *Transcript
 	wake        js.Func
-	onWorkerErr js.Func
+	serial      int // tells this machine's workers from earlier machines'
+}
+
+// Worker error events of every machine go through one function that is never
+// released: an event can still arrive from a worker of a machine that has been
+// stopped (it was queued before terminate), and a per-machine function
+// released at stop would then be "a call to a released function".
+var (
+	liveMachines  = map[int]*Machine{}
+	machineSerial int
+	workerErrFunc js.Func
+)
+
+func onWorkerError(this js.Value, args []js.Value) any {
+	m := liveMachines[this.Get("gohostMachine").Int()]
+	if m == nil {
+		// A discarded machine's worker: its error no longer matters.
+		if len(args) > 0 && args[0].Type() == js.TypeObject {
+			args[0].Call("preventDefault")
+		}
+		return nil
+	}
+	if err := guard("worker error", func() error { m.workerError(this, args); return nil }); err != nil {
+		m.fail(err)
+	}
+	return nil
 }
 
 type workerRec struct {
@@ -201,19 +231,18 @@ func (m *Machine) Boot() (err error) {
 		return errors.New("stopped")
 	}
 	m.setStage("boot", "")
-	m.onWorkerErr = js.FuncOf(func(this js.Value, args []js.Value) any {
-		if err := guard("worker error", func() error { m.workerError(this, args); return nil }); err != nil {
-			m.fail(err)
-		}
-		return nil
-	})
+	if workerErrFunc.IsUndefined() {
+		workerErrFunc = js.FuncOf(onWorkerError)
+	}
+	machineSerial++
+	m.serial = machineSerial
+	liveMachines[m.serial] = m
 	m.wake = js.FuncOf(func(js.Value, []js.Value) any {
 		if m.stopped {
 			// The one waitAsync still pending when the machine stopped: let go
 			// of the callbacks so a discarded machine (memories, modules) can
 			// be collected.
 			m.wake.Release()
-			m.onWorkerErr.Release()
 			return nil
 		}
 		if err := guard("host", func() error { m.service(); m.arm(); return nil }); err != nil {
@@ -361,8 +390,9 @@ func (m *Machine) spawn(role string) {
 		name = "CPU 0 [boot+idle]"
 	}
 	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": name})
-	w.Set("onerror", m.onWorkerErr)
-	w.Set("onmessageerror", m.onWorkerErr)
+	w.Set("onerror", workerErrFunc)
+	w.Set("onmessageerror", workerErrFunc)
+	w.Set("gohostMachine", m.serial)
 	w.Set("gohostID", id)
 	hostImports := []any{}
 	for _, n := range m.info.HostImports {
@@ -378,6 +408,7 @@ func (m *Machine) spawn(role string) {
 		"hostmemModule": m.helpers.hostmem, "shimsModule": m.helpers.shims,
 		"memory": m.memory, "bridge": m.bmem,
 		"hostImports": hostImports, "sysStubs": stubs,
+		"poolCeiling": PoolCeiling(m.opts.PoolFloor, m.opts.PoolCeiling),
 	}
 	if role == "primary" {
 		msg["cmdline"] = m.opts.Cmdline
@@ -462,6 +493,11 @@ func (m *Machine) handle(ev bridge.Event) {
 		if w := m.workers[ev.Arg]; w != nil {
 			w.task = "idle"
 		}
+	case bridge.EvLeave:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.w.Call("terminate")
+			delete(m.workers, ev.Arg)
+		}
 	case bridge.EvStopCPU:
 		// Panic, halt, reboot and power-off all stop the other CPUs first. Give
 		// the kernel a moment to say which it was.
@@ -500,6 +536,14 @@ func (m *Machine) workerName(id uint32) string {
 
 func (m *Machine) workerError(this js.Value, args []js.Value) any {
 	id := uint32(this.Get("gohostID").Int())
+	if _, ok := m.workers[id]; !ok {
+		// A worker already terminated (it left the pool): nothing of the
+		// machine ran on it any more.
+		if len(args) > 0 && args[0].Type() == js.TypeObject {
+			args[0].Call("preventDefault")
+		}
+		return nil
+	}
 	msg := "the worker stopped with an error"
 	if len(args) > 0 {
 		if e := args[0]; e.Type() == js.TypeObject {
@@ -615,6 +659,7 @@ func (m *Machine) Stop() {
 		m.br.SetState(bridge.StateStopping)
 	}
 	m.stopped = true
+	delete(liveMachines, m.serial)
 	for id, w := range m.workers {
 		w.w.Call("terminate")
 		delete(m.workers, id)

@@ -43,11 +43,20 @@ func Main() {
 		idleForever()
 	}
 	br.PostText(bridge.EvReady, self.id, "")
+	ceiling := g.uint("poolCeiling")
 	for {
 		if br.State() == bridge.StateStopping {
 			idleForever()
 		}
-		j := br.Jobs.Take()
+		j, ok := br.Jobs.TakeUnder(ceiling)
+		if !ok {
+			// Enough workers are idle already: leave, and the main thread
+			// terminates this one. If it cannot be told, stay in the pool.
+			if br.PostText(bridge.EvLeave, self.id, "") {
+				idleForever()
+			}
+			j = br.Jobs.Take()
+		}
 		runJob(&j)
 	}
 }

@@ -81,6 +81,8 @@ function start(d) {
   self.gohostWorker = {
     id: d.id,
     role: d.role,
+    // Idle workers the pool keeps at most (no limit if the host gave none).
+    poolCeiling: typeof d.poolCeiling === 'number' ? d.poolCeiling : -1,
     initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
     lastError() { return lastError === null ? null : String(lastError && lastError.stack || lastError); },
     stack() { return String(new Error('wasm_dump_stacktrace').stack); },

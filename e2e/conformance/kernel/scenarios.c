@@ -423,6 +423,68 @@ static void scen_release(void)
 		sleep_ms(2);
 }
 
+/* ---- 18 burst: many tasks alive at once, as a Linux boot creates its
+   kthreads or a shell pipeline its processes; all exit and self-release ---- */
+#define BURST_MAX 64
+static volatile int burst_started, burst_go, burst_ran;
+static volatile int burst_lock;
+
+static int burst_count_cond(void *a) { return burst_started >= (int)(long)a; }
+
+static int burst_fn(void *a)
+{
+	(void)a;
+	spin_lock(&burst_lock);
+	burst_started++;
+	spin_unlock(&burst_lock);
+	wake_up(current()->parent);
+	wait_cond(flag_cond, (void *)&burst_go, -1);
+	spin_lock(&burst_lock);
+	burst_ran++;
+	spin_unlock(&burst_lock);
+	wake_up(current()->parent);
+	return 0;
+}
+
+static int burst_ran_cond(void *a) { return burst_ran >= (int)(long)a; }
+
+static void scen_burst(void)
+{
+	int n = cmdline_int("burst_tasks", 24);
+	if (n < 1)
+		n = 1;
+	if (n > BURST_MAX)
+		n = BURST_MAX;
+	static struct task *ts[BURST_MAX];
+	burst_started = burst_go = burst_ran = 0;
+	int online = 0;
+	for (int c = 0; c < NR_CPUS; c++)
+		online += cpus[c].online;
+	u64 t0 = now();
+	for (int i = 0; i < n; i++) {
+		int c = i % online; /* online CPUs are 0..online-1 here */
+		ts[i] = kthread_create(burst_fn, NULL, "burst", c, TF_AUTOREAP);
+	}
+	int all = wait_cond(burst_count_cond, (void *)(long)n, 60000000000LL);
+	check("burst", "all_alive_at_once", all, "tasks=%d started=%d cpus=%d us=%u", n, burst_started, online,
+	      (u32)((now() - t0) / 1000));
+	burst_go = 1;
+	for (int i = 0; i < n; i++)
+		wake_up(ts[i]);
+	int ran = wait_cond(burst_ran_cond, (void *)(long)n, 30000000000LL);
+	u64 end = now() + 10000000000ULL;
+	int nfreed = 0;
+	while (now() < end) {
+		nfreed = 0;
+		for (int i = 0; i < n; i++)
+			nfreed += freed(ts[i]);
+		if (nfreed == n)
+			break;
+		sleep_ms(2);
+	}
+	check("burst", "all_exited_and_released", ran && nfreed == n, "ran=%d freed=%d of %d", burst_ran, nfreed, n);
+}
+
 /* ---- 14 exceptions ---- */
 static int trap_fn(void *a)
 {
@@ -696,6 +758,8 @@ int kernel_init(void *arg)
 	}
 	if (conf_selected("release"))
 		scen_release();
+	if (conf_selected("burst"))
+		scen_burst();
 	if (conf_selected("exceptions"))
 		scen_exceptions();
 	if (conf_selected("stacktrace"))
