@@ -25,6 +25,68 @@ const (
 	opI64Cmpxchg = 0x49
 )
 
+// hostMemFunc is one export of the hostmem helper.
+type hostMemFunc struct {
+	name string
+	typ  FuncType
+	body func(c Code, now, origin uint32) Code
+}
+
+// hostMemFuncs lists the hostmem helper's exports, in the order of
+// HostMemNames (the forwarder's table slots).
+var hostMemFuncs = func() []hostMemFunc {
+	i32, i64 := I32, I64
+	sig := func(params []byte, results ...byte) FuncType { return FuncType{params, results} }
+	get := func(n int) func(c Code, _, _ uint32) Code {
+		return func(c Code, _, _ uint32) Code {
+			for i := 0; i < n; i++ {
+				c = c.LocalGet(uint32(i))
+			}
+			return c
+		}
+	}
+	atomic := func(n int, op, align byte) func(c Code, _, _ uint32) Code {
+		return func(c Code, now, origin uint32) Code { return get(n)(c, now, origin).Atomic(op, align) }
+	}
+	plain := func(n int, op byte) func(c Code, _, _ uint32) Code {
+		return func(c Code, now, origin uint32) Code { return get(n)(c, now, origin).op(op, 0, 0) }
+	}
+	copyMem := func(dst, src uint32) func(c Code, _, _ uint32) Code {
+		return func(c Code, now, origin uint32) Code { return get(3)(c, now, origin).MemoryCopy(dst, src) }
+	}
+	return []hostMemFunc{
+		{"load32", sig([]byte{i32}, i32), atomic(1, opI32Load, 2)},
+		{"store32", sig([]byte{i32, i32}), atomic(2, opI32Store, 2)},
+		{"add32", sig([]byte{i32, i32}, i32), atomic(2, opI32Add, 2)},
+		{"or32", sig([]byte{i32, i32}, i32), atomic(2, opI32Or, 2)},
+		{"and32", sig([]byte{i32, i32}, i32), atomic(2, opI32And, 2)},
+		// Plain byte access for the rare byte-wise copies of short messages.
+		{"load8", sig([]byte{i32}, i32), plain(1, 0x2d)},  // i32.load8_u
+		{"store8", sig([]byte{i32, i32}), plain(2, 0x3a)}, // i32.store8
+		{"xchg32", sig([]byte{i32, i32}, i32), atomic(2, opI32Xchg, 2)},
+		{"cas32", sig([]byte{i32, i32, i32}, i32), atomic(3, opI32Cmpxchg, 2)},
+		{"load64", sig([]byte{i32}, i64), atomic(1, opI64Load, 3)},
+		{"cas64", sig([]byte{i32, i64, i64}, i64), atomic(3, opI64Cmpxchg, 3)},
+		{"wait32", sig([]byte{i32, i32, i64}, i32), atomic(3, opWait32, 2)},
+		{"notify", sig([]byte{i32, i32}, i32), atomic(2, opNotify, 2)},
+		// copy_in: bridge[dst] <- kernel[src]; copy_out: kernel[dst] <- bridge[src].
+		{"copy_in", sig([]byte{i32, i32, i32}), copyMem(0, 1)},
+		{"copy_out", sig([]byte{i32, i32, i32}), copyMem(1, 0)},
+		{"now_ns", sig(nil, i64), func(c Code, now, origin uint32) Code {
+			return c.GlobalGet(origin).Call(now).F64Add().F64Const(1e6).F64Mul().I64TruncSatF64S()
+		}},
+	}
+}()
+
+// HostMemNames are the hostmem helper's exports, in forwarder table order.
+func HostMemNames() []string {
+	names := make([]string, len(hostMemFuncs))
+	for i, f := range hostMemFuncs {
+		names[i] = f.name
+	}
+	return names
+}
+
 // HostMem builds the hostmem helper. Memory 0 is the bridge memory (imported as
 // env.bridge), memory 1 the kernel's (env.memory); all atomics act on the
 // bridge memory. The clock reads env.now (performance.now, bound) plus the
@@ -36,31 +98,29 @@ func HostMem() []byte {
 	m.ImportSharedMemory(envModule, "bridge", 0, 65536)
 	m.ImportSharedMemory(envModule, "memory", 0, 65536)
 	origin := m.ImportGlobal(envModule, "origin", F64)
-
-	i32, i64 := I32, I64
-	def := func(name string, params, results []byte, body Code) {
-		m.ExportFunc(name, m.Func(FuncType{params, results}, nil, body))
+	for _, f := range hostMemFuncs {
+		m.ExportFunc(f.name, m.Func(f.typ, nil, f.body(nil, now, origin)))
 	}
-	var c Code
-	def("load32", []byte{i32}, []byte{i32}, c.LocalGet(0).Atomic(opI32Load, 2))
-	def("store32", []byte{i32, i32}, nil, c.LocalGet(0).LocalGet(1).Atomic(opI32Store, 2))
-	def("add32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Add, 2))
-	def("or32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Or, 2))
-	def("and32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32And, 2))
-	// Plain byte access for the rare byte-wise copies of short messages.
-	def("load8", []byte{i32}, []byte{i32}, c.LocalGet(0).op(0x2d, 0, 0))           // i32.load8_u
-	def("store8", []byte{i32, i32}, nil, c.LocalGet(0).LocalGet(1).op(0x3a, 0, 0)) // i32.store8
-	def("xchg32", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opI32Xchg, 2))
-	def("cas32", []byte{i32, i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).LocalGet(2).Atomic(opI32Cmpxchg, 2))
-	def("load64", []byte{i32}, []byte{i64}, c.LocalGet(0).Atomic(opI64Load, 3))
-	def("cas64", []byte{i32, i64, i64}, []byte{i64}, c.LocalGet(0).LocalGet(1).LocalGet(2).Atomic(opI64Cmpxchg, 3))
-	def("wait32", []byte{i32, i32, i64}, []byte{i32}, c.LocalGet(0).LocalGet(1).LocalGet(2).Atomic(opWait32, 2))
-	def("notify", []byte{i32, i32}, []byte{i32}, c.LocalGet(0).LocalGet(1).Atomic(opNotify, 2))
-	// copy_in: bridge[dst] <- kernel[src]; copy_out: kernel[dst] <- bridge[src].
-	def("copy_in", []byte{i32, i32, i32}, nil, c.LocalGet(0).LocalGet(1).LocalGet(2).MemoryCopy(0, 1))
-	def("copy_out", []byte{i32, i32, i32}, nil, c.LocalGet(0).LocalGet(1).LocalGet(2).MemoryCopy(1, 0))
-	def("now_ns", nil, []byte{i64},
-		c.GlobalGet(origin).Call(now).F64Add().F64Const(1e6).F64Mul().I64TruncSatF64S())
+	return m.Bytes()
+}
+
+// HostMemForwarder builds a module with the hostmem helper's exports that
+// calls them through the funcref table env.hostmem, slot i holding
+// HostMemNames()[i]. A worker's Go instance imports it instead of hostmem
+// itself, so Go can start before a machine (and so its memories) exists:
+// worker.js fills the table once the machine's hostmem is instantiated. The
+// price is one call_indirect per operation.
+func HostMemForwarder() []byte {
+	m := New()
+	table := m.ImportTable(envModule, "hostmem", uint32(len(hostMemFuncs)))
+	for i, f := range hostMemFuncs {
+		var c Code
+		for p := range f.typ.Params {
+			c = c.LocalGet(uint32(p))
+		}
+		c = c.I32Const(int32(i)).CallIndirect(m.Type(f.typ), table)
+		m.ExportFunc(f.name, m.Func(f.typ, nil, c))
+	}
 	return m.Bytes()
 }
 

@@ -131,3 +131,37 @@ func thrown(f func()) (v js.Value) {
 	f()
 	return v
 }
+
+// Through the forwarder, once its table holds hostmem's exports, every call
+// reaches hostmem; before that, a call traps instead of doing anything.
+func TestHostMemForwarderInBrowser(t *testing.T) {
+	wa := js.Global().Get("WebAssembly")
+	names := HostMemNames()
+	table := wa.Get("Table").New(map[string]any{"element": "anyfunc", "initial": len(names)})
+	fw := wa.Get("Instance").New(compile(t, HostMemForwarder()), map[string]any{"env": map[string]any{"hostmem": table}})
+	fx := fw.Get("exports")
+
+	trapped := func() (r any) {
+		defer func() { r = recover() }()
+		fx.Call("load32", 8)
+		return nil
+	}()
+	assert.NotNil(t, trapped, "an empty slot traps")
+
+	bridge, kernel := sharedMemory(1), sharedMemory(1)
+	perf := js.Global().Get("performance")
+	origin := wa.Get("Global").New(map[string]any{"value": "f64", "mutable": false}, perf.Get("timeOrigin"))
+	hm := wa.Get("Instance").New(compile(t, HostMem()), map[string]any{
+		"env": map[string]any{"now": perf.Get("now").Call("bind", perf), "origin": origin, "bridge": bridge, "memory": kernel},
+	}).Get("exports")
+	for i, n := range names {
+		table.Call("set", i, hm.Get(n))
+	}
+	fx.Call("store32", 8, 41)
+	assert.Equal(t, 41, fx.Call("add32", 8, 1).Int())
+	assert.Equal(t, 42, hm.Call("load32", 8).Int(), "the forwarder acts on hostmem's memory")
+	big := js.Global().Get("BigInt")
+	assert.Equal(t, "0", str(fx.Call("cas64", 16, big.Invoke(0), big.Invoke(7))))
+	assert.Equal(t, "7", str(fx.Call("load64", 16)))
+	require.Len(t, str(fx.Call("now_ns")), 19)
+}

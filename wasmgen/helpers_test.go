@@ -32,6 +32,27 @@ func TestHostMemShape(t *testing.T) {
 	}
 }
 
+// The forwarder has exactly hostmem's exports with the same types, and one
+// import: the table it calls them through, with a slot for each.
+func TestHostMemForwarderShape(t *testing.T) {
+	hm, err := wasmbin.Parse(HostMem())
+	require.NoError(t, err)
+	fw, err := wasmbin.Parse(HostMemForwarder())
+	require.NoError(t, err)
+	require.Len(t, fw.Imports, 1)
+	tab := fw.Import("env", "hostmem")
+	require.NotNil(t, tab)
+	require.NotNil(t, tab.Table)
+	assert.EqualValues(t, len(HostMemNames()), tab.Table.Limits.Min)
+	require.Len(t, fw.Exports, len(hm.Exports))
+	for _, name := range HostMemNames() {
+		want, got := hm.Export(name), fw.Export(name)
+		require.NotNil(t, want, name)
+		require.NotNil(t, got, name)
+		assert.Equal(t, want.Func.String(), got.Func.String(), name)
+	}
+}
+
 func TestShimsFollowKernelTypes(t *testing.T) {
 	m, err := wasmbin.Parse(Shims(KernelShims))
 	require.NoError(t, err)

@@ -30,10 +30,11 @@ func (t FuncType) key() string { return string(t.Params) + "|" + string(t.Result
 
 type importEntry struct {
 	module, name string
-	kind         byte // 0 func, 2 memory, 3 global, 4 tag
+	kind         byte // 0 func, 1 table, 2 memory, 3 global, 4 tag
 	typeIdx      uint32
 	mem          memLimits
 	global       byte
+	tableMin     uint32
 }
 
 type memLimits struct {
@@ -64,6 +65,7 @@ type Module struct {
 	exports    []export
 	tags       []uint32 // defined tags (type indices)
 	nFuncImp   uint32
+	nTableImp  uint32
 	nMemImp    uint32
 	nGlobalImp uint32
 	nTagImp    uint32
@@ -91,6 +93,14 @@ func (m *Module) ImportFunc(module, name string, t FuncType) uint32 {
 	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 0, typeIdx: m.Type(t)})
 	m.nFuncImp++
 	return m.nFuncImp - 1
+}
+
+// ImportTable adds a funcref table import with at least min entries and
+// returns its table index.
+func (m *Module) ImportTable(module, name string, min uint32) uint32 {
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 1, tableMin: min})
+	m.nTableImp++
+	return m.nTableImp - 1
 }
 
 // ImportSharedMemory adds a shared memory import and returns its memory index.
@@ -152,6 +162,9 @@ func (m *Module) Bytes() []byte {
 			switch im.kind {
 			case 0:
 				b = append(b, uleb(uint64(im.typeIdx))...)
+			case 1:
+				b = append(b, 0x70, 0) // funcref, limits without a maximum
+				b = append(b, uleb(uint64(im.tableMin))...)
 			case 2:
 				flags := byte(1)
 				if im.mem.shared {
@@ -241,11 +254,18 @@ func name(s string) []byte { return append(uleb(uint64(len(s))), s...) }
 // Code is a small instruction builder.
 type Code []byte
 
-func (c Code) op(b ...byte) Code               { return append(c, b...) }
-func (c Code) LocalGet(i uint32) Code          { return append(append(c, 0x20), uleb(uint64(i))...) }
-func (c Code) LocalSet(i uint32) Code          { return append(append(c, 0x21), uleb(uint64(i))...) }
-func (c Code) GlobalGet(i uint32) Code         { return append(append(c, 0x23), uleb(uint64(i))...) }
-func (c Code) Call(i uint32) Code              { return append(append(c, 0x10), uleb(uint64(i))...) }
+func (c Code) op(b ...byte) Code       { return append(c, b...) }
+func (c Code) LocalGet(i uint32) Code  { return append(append(c, 0x20), uleb(uint64(i))...) }
+func (c Code) LocalSet(i uint32) Code  { return append(append(c, 0x21), uleb(uint64(i))...) }
+func (c Code) GlobalGet(i uint32) Code { return append(append(c, 0x23), uleb(uint64(i))...) }
+func (c Code) Call(i uint32) Code      { return append(append(c, 0x10), uleb(uint64(i))...) }
+func (c Code) I32Const(v int32) Code   { return append(append(c, 0x41), sleb(int64(v))...) }
+
+// CallIndirect calls the function at the table index on the stack, which must
+// have type typeIdx.
+func (c Code) CallIndirect(typeIdx, table uint32) Code {
+	return append(append(append(c, 0x11), uleb(uint64(typeIdx))...), uleb(uint64(table))...)
+}
 func (c Code) I64Const(v int64) Code           { return append(append(c, 0x42), sleb(v)...) }
 func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), uleb(uint64(tag))...) }
 func (c Code) IfVoid() Code                    { return append(c, 0x04, 0x40) }
