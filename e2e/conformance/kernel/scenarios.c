@@ -424,12 +424,14 @@ static void scen_release(void)
 }
 
 /* ---- 18 burst: many tasks alive at once, as a Linux boot creates its
-   kthreads or a shell pipeline its processes; all exit and self-release ---- */
+   kthreads (kthread_create waits until the new thread has run) or a shell
+   pipeline its processes; then all exit and self-release ---- */
 #define BURST_MAX 64
 static volatile int burst_started, burst_go, burst_ran;
 static volatile int burst_lock;
 
 static int burst_count_cond(void *a) { return burst_started >= (int)(long)a; }
+static int burst_ran_cond(void *a) { return burst_ran >= (int)(long)a; }
 
 static int burst_fn(void *a)
 {
@@ -446,43 +448,60 @@ static int burst_fn(void *a)
 	return 0;
 }
 
-static int burst_ran_cond(void *a) { return burst_ran >= (int)(long)a; }
-
-static void scen_burst(void)
+/* run_burst creates n tasks over the online CPUs, each waited for until it
+   first runs when serial (as kthread_create does) or back to back if not,
+   then lets them all exit. It returns the creation time in ns (0 if some
+   task never started) and sets *ok when all exited and were released. */
+static u64 run_burst(int n, int serial, int *ok)
 {
-	int n = cmdline_int("burst_tasks", 24);
-	if (n < 1)
-		n = 1;
-	if (n > BURST_MAX)
-		n = BURST_MAX;
 	static struct task *ts[BURST_MAX];
 	burst_started = burst_go = burst_ran = 0;
 	int online = 0;
 	for (int c = 0; c < NR_CPUS; c++)
 		online += cpus[c].online;
 	u64 t0 = now();
-	for (int i = 0; i < n; i++) {
-		int c = i % online; /* online CPUs are 0..online-1 here */
-		ts[i] = kthread_create(burst_fn, NULL, "burst", c, TF_AUTOREAP);
+	int started = 1;
+	for (int i = 0; i < n && started; i++) {
+		ts[i] = kthread_create(burst_fn, NULL, "burst", i % online, TF_AUTOREAP);
+		if (serial)
+			started = wait_cond(burst_count_cond, (void *)(long)(i + 1), 60000000000LL);
 	}
-	int all = wait_cond(burst_count_cond, (void *)(long)n, 60000000000LL);
-	check("burst", "all_alive_at_once", all, "tasks=%d started=%d cpus=%d us=%u", n, burst_started, online,
-	      (u32)((now() - t0) / 1000));
+	if (started)
+		started = wait_cond(burst_count_cond, (void *)(long)n, 60000000000LL);
+	u64 dt = now() - t0;
 	burst_go = 1;
 	for (int i = 0; i < n; i++)
 		wake_up(ts[i]);
-	int ran = wait_cond(burst_ran_cond, (void *)(long)n, 30000000000LL);
+	int ran = wait_cond(burst_ran_cond, (void *)(long)burst_started, 30000000000LL);
 	u64 end = now() + 10000000000ULL;
 	int nfreed = 0;
 	while (now() < end) {
 		nfreed = 0;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < burst_started; i++)
 			nfreed += freed(ts[i]);
-		if (nfreed == n)
+		if (nfreed == burst_started)
 			break;
 		sleep_ms(2);
 	}
-	check("burst", "all_exited_and_released", ran && nfreed == n, "ran=%d freed=%d of %d", burst_ran, nfreed, n);
+	*ok = ran && nfreed == n;
+	return started ? dt : 0;
+}
+
+static int burst_n(void)
+{
+	int n = cmdline_int("burst_tasks", 24);
+	return n < 1 ? 1 : n > BURST_MAX ? BURST_MAX : n;
+}
+
+static void scen_burst(void)
+{
+	int n = burst_n(), ok;
+	u64 dt = run_burst(n, 0, &ok);
+	check("burst", "all_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
+	check("burst", "all_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
+	dt = run_burst(n, 1, &ok);
+	check("burst", "serial_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
+	check("burst", "serial_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
 }
 
 /* ---- 14 exceptions ---- */
@@ -623,6 +642,15 @@ static void run_benchmarks(void)
 				sleep_ms(1);
 		}
 		bench("create", n ? total / n / 1000 : 0, "us/task", n);
+	}
+	if (bench_selected("kthreads")) {
+		/* a boot's kthreads: created one after another, each waited for
+		   until it runs, all staying alive */
+		int ok, n = cmdline_int("burst_tasks", 40);
+		if (n > BURST_MAX)
+			n = BURST_MAX;
+		u64 dt = run_burst(n, 1, &ok);
+		bench("kthreads", dt / 1000 / n, "us/task", dt && ok ? n : 0);
 	}
 	if (bench_selected("cpuup")) {
 		int n = 0;
