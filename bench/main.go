@@ -240,6 +240,22 @@ func (b *Bench) measure(n, heavyN int) error {
 		b.add("cpuup.pool16", val(m, "cpuup")/1000)
 		logf("run %d/%d benchmarks poolFloor=16: %v (%s)", i+1, n, m, time.Since(t0).Round(time.Millisecond))
 
+		// A boot's kthreads: 40 tasks created one after another, each waited
+		// for, all staying alive, right after boot (fresh page).
+		for _, floor := range []int{4, 0} {
+			if floor == 0 && i >= heavyN {
+				continue
+			}
+			t0 = time.Now()
+			r, err = b.runPage(PageOpts{Cmdline: b.cmdline("conf=none", "bench=kthreads", "burst_tasks=40"), PoolFloor: floor, Timeout: 3 * time.Minute})
+			if err != nil {
+				return fmt.Errorf("kthreads (poolFloor %d): %w", floor, err)
+			}
+			m = r.Bench()
+			b.add(fmt.Sprintf("kthreads.pool%d", floor), val(m, "kthreads")/1000)
+			logf("run %d/%d kthreads poolFloor=%d: %v (%s)", i+1, n, floor, m, time.Since(t0).Round(time.Millisecond))
+		}
+
 		if i < heavyN {
 			t0 = time.Now()
 			r, err = b.runPage(PageOpts{Cmdline: b.cmdline("bench=create,cpuup,forkexec"), PoolFloor: 0, Timeout: 5 * time.Minute})
@@ -284,7 +300,8 @@ func (b *Bench) measure(n, heavyN int) error {
 			}
 			pss[j] = r
 		}
-		workers := pss[1].statusInt("workers") - pss[0].statusInt("workers")
+		// Started workers the host keeps for the next burst count too.
+		workers := pss[1].statusInt("workers") + pss[1].statusInt("stock") - pss[0].statusInt("workers") - pss[0].statusInt("stock")
 		if workers > 0 {
 			b.add("mem_per_worker", float64(pss[1].PSSTotalKB-pss[0].PSSTotalKB)/1024/float64(workers))
 		}
@@ -396,6 +413,8 @@ var figDefs = []figDef{
 	{"cpuup.pool0", "CPU bring-up (poolFloor 0)", "ms", 0, false},
 	{"create.pool16", "task creation to first run (poolFloor 16)", "us", 0, false},
 	{"cpuup.pool16", "CPU bring-up (poolFloor 16)", "ms", 0, false},
+	{"kthreads.pool4", "40 kthreads after boot, each waited for (poolFloor 4)", "ms/task", 0, false},
+	{"kthreads.pool0", "40 kthreads after boot, each waited for (poolFloor 0)", "ms/task", 0, false},
 	{"clock", "clock import", "ns/call", 250, false},
 	{"perf_now", "performance.now() on the main thread", "ns/call", 0, false},
 	{"output_kernel", "console output, kernel side (hvc_put)", "MB/s", 0, true},
@@ -462,6 +481,7 @@ func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Res
 		{"CPU bring-up: no pool / pool", "cpuup.pool0", "cpuup.pool4"},
 		{"CPU bring-up: no pool / pool of 16", "cpuup.pool0", "cpuup.pool16"},
 		{"fork+exec+exit: no pool / pool", "forkexec.pool0", "forkexec.pool4"},
+		{"kthreads: no pool / pool", "kthreads.pool0", "kthreads.pool4"},
 	} {
 		res.Ratios = append(res.Ratios, Ratio{Label: p[0], A: p[1], B: p[2], Ratio: med(p[1]) / med(p[2])})
 	}

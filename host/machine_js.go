@@ -90,11 +90,28 @@ type Machine struct {
 var (
 	liveMachines  = map[int]*Machine{}
 	machineSerial int
-	workerErrFunc js.Func
+	workerErrFn   js.Func
 )
 
+func workerErrFunc() js.Func {
+	if workerErrFn.IsUndefined() {
+		workerErrFn = js.FuncOf(onWorkerError)
+	}
+	return workerErrFn
+}
+
 func onWorkerError(this js.Value, args []js.Value) any {
-	m := liveMachines[this.Get("gohostMachine").Int()]
+	serial := this.Get("gohostMachine")
+	if serial.Type() != js.TypeNumber {
+		// A blank worker of the stock whose scripts failed: never use it.
+		// Spawning a fresh one instead reports the failure to its machine.
+		this.Set("gohostDead", true)
+		if len(args) > 0 && args[0].Type() == js.TypeObject {
+			args[0].Call("preventDefault")
+		}
+		return nil
+	}
+	m := liveMachines[serial.Int()]
 	if m == nil {
 		// A discarded machine's worker: its error no longer matters.
 		if len(args) > 0 && args[0].Type() == js.TypeObject {
@@ -121,6 +138,7 @@ type Assets struct {
 	kernels map[uint64]js.Value
 	err     error
 	done    chan struct{}
+	stock   workerStock
 }
 
 // LoadAssets starts compiling the worker program right away, so it is ready
@@ -133,7 +151,13 @@ func LoadAssets(url string) *Assets {
 		a.Worker, a.err = await(wa.Call("compileStreaming", js.Global().Call("fetch", url)))
 		if a.err != nil {
 			a.err = fmt.Errorf("cannot load the worker program %s: %v (run make build)", url, a.err)
+			return
 		}
+		if a.err = a.stock.init(a.Worker); a.err != nil {
+			a.err = fmt.Errorf("this browser lacks WebAssembly features the host needs (reference types): %v", a.err)
+			return
+		}
+		a.stock.fill(initialStock)
 	}()
 	return a
 }
@@ -231,9 +255,6 @@ func (m *Machine) Boot() (err error) {
 		return errors.New("stopped")
 	}
 	m.setStage("boot", "")
-	if workerErrFunc.IsUndefined() {
-		workerErrFunc = js.FuncOf(onWorkerError)
-	}
 	machineSerial++
 	m.serial = machineSerial
 	liveMachines[m.serial] = m
@@ -385,13 +406,7 @@ func (m *Machine) createMemories() error {
 // nested workers would die with it (1.4).
 func (m *Machine) spawn(role string) {
 	id := m.br.NewWorkerID()
-	name := "gohost worker " + strconv.Itoa(int(id))
-	if role == "primary" {
-		name = "CPU 0 [boot+idle]"
-	}
-	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": name})
-	w.Set("onerror", workerErrFunc)
-	w.Set("onmessageerror", workerErrFunc)
+	w := m.assets.stock.take()
 	w.Set("gohostMachine", m.serial)
 	w.Set("gohostID", id)
 	hostImports := []any{}
@@ -404,7 +419,7 @@ func (m *Machine) spawn(role string) {
 	}
 	msg := map[string]any{
 		"id": id, "role": role,
-		"goModule": m.assets.Worker, "kernelModule": m.kernel,
+		"kind": "machine", "kernelModule": m.kernel,
 		"hostmemModule": m.helpers.hostmem, "shimsModule": m.helpers.shims,
 		"memory": m.memory, "bridge": m.bmem,
 		"hostImports": hostImports, "sysStubs": stubs,
@@ -470,10 +485,14 @@ func (m *Machine) service() {
 	}
 	m.drainConsole()
 	m.flushInput()
-	if n := SpawnCount(int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
+	backlog := int(m.br.Jobs.Backlog())
+	if n := SpawnCount(backlog, int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
 		for i := 0; i < n; i++ {
 			m.spawn("pool")
 		}
+	} else if backlog == 0 && m.starting == 0 {
+		// Quiet: restock blank workers for the next burst.
+		m.assets.stock.fill(quietStock)
 	}
 	m.watchStall()
 }
@@ -689,6 +708,7 @@ func (m *Machine) Status() map[string]any {
 		}
 	}
 	s["stage"], s["workers"], s["consoleOut"] = m.stage, len(m.workers), m.consoleOut
+	s["stock"] = len(m.assets.stock.started)
 	if !m.started.IsZero() {
 		s["uptimeMs"] = time.Since(m.started).Milliseconds()
 	}

@@ -36,6 +36,7 @@ var self struct {
 // would break every later export call).
 func Main() {
 	g = glue{js.Global().Get("gohostWorker")}
+	awaitMachine()
 	br = bridge.Open(wasmMem{}, bridge.DefaultConfig, false)
 	self.id = g.uint("id")
 	if g.get("role").String() == "primary" {
@@ -59,6 +60,24 @@ func Main() {
 		}
 		runJob(&j)
 	}
+}
+
+// awaitMachine returns once worker.js has given this worker a machine. Go
+// starts before that (so a pooled worker is ready sooner), and until then the
+// hostmem forwarder's table is empty: nothing here may touch the bridge. The
+// wait is the only time the worker's Go yields to its JS event loop; the
+// machine message calls assign, and from inside that call Go runs the worker
+// for good.
+func awaitMachine() {
+	given := make(chan struct{})
+	assign := js.FuncOf(func(js.Value, []js.Value) any {
+		close(given)
+		return nil
+	})
+	g.v.Set("assign", assign)
+	<-given
+	g.v.Delete("assign")
+	assign.Release()
 }
 
 // idleForever parks the worker for good (the machine is dead); the main thread

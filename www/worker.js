@@ -2,42 +2,51 @@
 // start-up; afterwards Go (gohost-worker.wasm) runs the worker and calls back
 // here for rare events only (program loading, instantiation, diagnostics).
 // Nothing here runs per context switch, syscall, console poll or clock read.
+//
+// Two messages start a worker. 'go' starts its Go runtime as soon as the
+// worker exists, before any machine does (the host keeps a stock of such
+// workers, so that a boot does not wait for Go to start); Go reaches the
+// hostmem helper through a forwarder whose table is still empty. 'machine'
+// then instantiates hostmem on the machine's memories, fills that table, adds
+// the shims and the kernel, and hands the worker to Go for good.
 'use strict';
 importScripts('wasm_exec.js');
 
 self.onmessage = (e) => {
-  self.onmessage = null;
   try {
-    start(e.data);
+    if (e.data.kind === 'go') {
+      startGo(e.data);
+    } else if (e.data.kind === 'machine') {
+      self.onmessage = null;
+      startMachine(e.data);
+    }
   } catch (err) {
     // Reported to the page through the worker's error event.
     setTimeout(() => { throw err; });
   }
 };
 
-function start(d) {
-  const tag = new WebAssembly.Tag({ parameters: ['i32'] });
-  const memory = d.memory;
+const tag = new WebAssembly.Tag({ parameters: ['i32'] });
+const targets = [];
+let lastError = null;
+let goInstance = null;
+let hostmemTable = null;
+let hostmemNames = null;
 
-  // 1. hostmem: atomics on the bridge memory, bridge<->kernel copies, clock.
-  const hostmem = new WebAssembly.Instance(d.hostmemModule, {
-    env: {
-      now: performance.now.bind(performance),
-      origin: new WebAssembly.Global({ value: 'f64', mutable: false }, performance.timeOrigin),
-      bridge: d.bridge,
-      memory,
-    },
-  });
+function startGo(d) {
+  // The hostmem forwarder: Go's gohost_mem imports, calling through a table
+  // that startMachine fills.
+  hostmemNames = d.hostmemNames;
+  hostmemTable = new WebAssembly.Table({ element: 'anyfunc', initial: hostmemNames.length });
+  const forwarder = new WebAssembly.Instance(d.forwarderModule, { env: { hostmem: hostmemTable } });
 
-  // 2. Go. `call` is the guard through which Go enters wasm code: it returns
+  // Go. `call` is the guard through which Go enters wasm code: it returns
   // the callee's result as an unsigned number, or -code when a shim's unwind
   // exception (or a trap, as code 5) ended the call. Go frames therefore never
   // see an exception.
-  const targets = [];
-  let lastError = null;
   const TRAP = 5;
   const go = new Go();
-  go.importObject.gohost_mem = hostmem.exports;
+  go.importObject.gohost_mem = forwarder.exports;
   go.importObject.gohost_js = {
     call(slot, a, b, c, dd, ee) {
       try {
@@ -52,15 +61,40 @@ function start(d) {
       }
     },
   };
-  const goInstance = new WebAssembly.Instance(d.goModule, go.importObject);
+  goInstance = new WebAssembly.Instance(d.goModule, go.importObject);
+  self.gohostWorker = {
+    lastError() { return lastError === null ? null : String(lastError && lastError.stack || lastError); },
+    stack() { return String(new Error('wasm_dump_stacktrace').stack); },
+  };
+  // Go's main sets gohostWorker.assign and waits for it to be called.
+  go.run(goInstance);
+}
 
-  // 3. Throw shims for the imports that may unwind, importing Go's exports.
+function startMachine(d) {
+  const memory = d.memory;
+  if (!self.gohostWorker || typeof self.gohostWorker.assign !== 'function') {
+    throw new Error('the worker\'s Go runtime did not start');
+  }
+
+  // 1. hostmem: atomics on the bridge memory, bridge<->kernel copies, clock;
+  // from now on Go's forwarder reaches it.
+  const hostmem = new WebAssembly.Instance(d.hostmemModule, {
+    env: {
+      now: performance.now.bind(performance),
+      origin: new WebAssembly.Global({ value: 'f64', mutable: false }, performance.timeOrigin),
+      bridge: d.bridge,
+      memory,
+    },
+  });
+  hostmemNames.forEach((name, i) => hostmemTable.set(i, hostmem.exports[name]));
+
+  // 2. Throw shims for the imports that may unwind, importing Go's exports.
   const shims = new WebAssembly.Instance(d.shimsModule, {
     gohost_go: goInstance.exports,
     gohost_js: { unwind: tag },
   });
 
-  // 4. The kernel: its host imports are Go's exports (or their shims), its
+  // 3. The kernel: its host imports are Go's exports (or their shims), its
   // unimplemented syscalls answer -ENOSYS (2.14).
   const env = { memory };
   for (const name of d.hostImports) {
@@ -78,14 +112,12 @@ function start(d) {
   let userSP = null;
   const bytes = () => new Uint8Array(memory.buffer); // fresh: memory grows
 
-  self.gohostWorker = {
+  Object.assign(self.gohostWorker, {
     id: d.id,
     role: d.role,
     // Idle workers the pool keeps at most (no limit if the host gave none).
     poolCeiling: typeof d.poolCeiling === 'number' ? d.poolCeiling : -1,
     initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
-    lastError() { return lastError === null ? null : String(lastError && lastError.stack || lastError); },
-    stack() { return String(new Error('wasm_dump_stacktrace').stack); },
     kernelBytes(start, end) { return bytes().slice(start, end); },
     writeKernel(addr, u8) { bytes().set(u8, addr); },
     cString(addr, max) {
@@ -153,10 +185,10 @@ function start(d) {
       userSP = null;
       for (let i = 0; i < userSlots.length; i++) targets[16 + i] = undefined;
     },
-  };
+  });
 
   // Go's main runs from here on and never returns control to this event loop.
-  go.run(goInstance);
+  self.gohostWorker.assign();
 }
 
 function missing(name) {

@@ -1,0 +1,75 @@
+package host
+
+import (
+	"syscall/js"
+
+	"github.com/linuxwasm/gohost/wasmgen"
+)
+
+// Starting a worker takes tens of milliseconds (more while a boot keeps both
+// cores busy): creating the Web Worker, loading its scripts, instantiating
+// and starting Go. None of that depends on a machine: worker.js starts Go
+// first (message 'go') and takes a machine later (message 'machine'). The
+// host therefore keeps a stock of such started workers, made while the page
+// loads and the kernel downloads and compiles, so that the workers a boot
+// needs first (CPU 0, the pool, the kernel's first kthreads, each of which the
+// kernel waits for) only have to instantiate the kernel.
+const (
+	initialStock = 12 // made at page load: a boot's first burst of workers
+	quietStock   = 2  // kept once a machine is quiet
+)
+
+type workerStock struct {
+	goModule  js.Value // compiled gohost-worker.wasm
+	forwarder js.Value // compiled wasmgen.HostMemForwarder
+	names     []any    // wasmgen.HostMemNames, the forwarder's table order
+	started   []js.Value
+}
+
+func (s *workerStock) init(goModule js.Value) error {
+	u := js.Global().Get("Uint8Array").New(len(wasmgen.HostMemForwarder()))
+	js.CopyBytesToJS(u, wasmgen.HostMemForwarder())
+	if err := try(func() { s.forwarder = js.Global().Get("WebAssembly").Get("Module").New(u) }); err != nil {
+		return err
+	}
+	s.goModule = goModule
+	for _, n := range wasmgen.HostMemNames() {
+		s.names = append(s.names, n)
+	}
+	return nil
+}
+
+// newWorker creates a worker and has it start Go. Errors before it is given
+// a machine (its scripts or Go failed) mark it dead, so that it is never used.
+func (s *workerStock) newWorker() js.Value {
+	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": "gohost worker"})
+	w.Set("onerror", workerErrFunc())
+	w.Set("onmessageerror", workerErrFunc())
+	w.Call("postMessage", map[string]any{
+		"kind": "go", "goModule": s.goModule, "forwarderModule": s.forwarder, "hostmemNames": s.names,
+	})
+	return w
+}
+
+// take returns a started worker, from the stock if it has a live one.
+func (s *workerStock) take() js.Value {
+	for len(s.started) > 0 {
+		w := s.started[0]
+		s.started = s.started[1:] // oldest first: the likeliest to be up
+		if !w.Get("gohostDead").Truthy() {
+			return w
+		}
+		w.Call("terminate")
+	}
+	return s.newWorker()
+}
+
+// fill tops the stock up to n workers.
+func (s *workerStock) fill(n int) {
+	if s.goModule.IsUndefined() {
+		return
+	}
+	for len(s.started) < n {
+		s.started = append(s.started, s.newWorker())
+	}
+}
