@@ -49,8 +49,15 @@ type Bridge struct {
 	ConsoleOut Ring
 	ConsoleIn  Ring
 	Control    Ring
+	// InputStage is the offset of InputStageSize bytes only the main thread
+	// uses: the page encodes console input there, and the host moves it
+	// into ConsoleIn with a copy inside this memory.
+	InputStage uint32
 	size       uint32
 }
+
+// InputStageSize is the size of the input staging area.
+const InputStageSize = 4096
 
 // Open lays the structure over m; init must be true for exactly one agent,
 // the one that created the memory, before any other uses it.
@@ -67,6 +74,7 @@ func Open(m Mem, c Config, init bool) *Bridge {
 	b.ConsoleOut = NewRing(m, place(ringSize(c.ConsoleOutCap)), c.ConsoleOutCap)
 	b.ConsoleIn = NewRing(m, place(ringSize(c.ConsoleInCap)), c.ConsoleInCap)
 	b.Control = NewRing(m, place(ringSize(c.ControlCap)), c.ControlCap)
+	b.InputStage = place(InputStageSize)
 	b.size = off
 	if init {
 		b.Tasks.init()

@@ -1,17 +1,26 @@
 package host
 
-import "unsafe"
+import (
+	"unsafe"
 
-// The console input fast path. A key press must reach the input ring in tens
-// of microseconds whatever the main thread's Go is doing, but a js.FuncOf
-// call into Go on the main thread costs 40-90 us by itself (the callback is a
-// goroutine the scheduler must run). So the page's loader writes the key's
-// UTF-8 straight into inputStage (Go memory, through the instance's exported
-// memory) and calls gohost_input, a //go:wasmexport function: one direct wasm
-// call, no JS function value, no goroutine switch.
+	"github.com/linuxwasm/gohost/bridge"
+)
 
-// inputStageSize bounds one call; longer input arrives in several.
-const inputStageSize = 4096
+// The console input fast path. A key press must reach the input ring in
+// microseconds whatever the main thread's Go is doing, but a js.FuncOf call
+// into Go on the main thread costs 40-90 us by itself (the callback is a
+// goroutine the scheduler must run), and copying bytes from Go memory into
+// the shared memory through syscall/js tens more. So the page's loader writes
+// the key's UTF-8 straight into the bridge's input staging area and calls
+// gohost_input_staged, a //go:wasmexport function, which moves it into the
+// ring with hostmem (mainmem_js.go): no JS function value, no goroutine
+// switch, no copy through JS. Before a machine has a bridge, or on a page
+// without the loader's hostmem delegates, the loader stages into Go memory
+// instead (inputStage, gohost_input).
+
+// inputStageSize bounds one call; longer input arrives in several. It is
+// the bridge's staging size too: the loader encodes into one buffer for both.
+const inputStageSize = bridge.InputStageSize
 
 var inputStage [inputStageSize]byte
 
@@ -21,6 +30,20 @@ var current *API
 //go:wasmexport gohost_input_stage
 func inputStageAddr() uint32 {
 	return uint32(uintptr(unsafe.Pointer(&inputStage[0])))
+}
+
+// inputStagedExport queues n bytes from the bridge's input staging area.
+//
+//go:wasmexport gohost_input_staged
+func inputStagedExport(n uint32) {
+	if err := guard("gohost_input_staged", func() error {
+		if a := current; a != nil && a.machine != nil {
+			a.machine.stagedInput(n)
+		}
+		return nil
+	}); err != nil && current != nil {
+		current.Error(ErrorEvent{Title: "Host error", Message: err.Error()})
+	}
 }
 
 //go:wasmexport gohost_input_stage_size

@@ -64,6 +64,7 @@ type Machine struct {
 	memory  js.Value
 	bmem    js.Value
 	jm      *jsMem
+	wasmMem bool // the bridge is reached through hostmem (mainmem_js.go)
 	br      *bridge.Bridge
 	helpers struct{ hostmem, shims js.Value }
 	initrd  js.Value // ArrayBuffer for the primary worker
@@ -71,16 +72,16 @@ type Machine struct {
 	workers  map[uint32]*workerRec
 	starting int
 
-	flowing     bool // the last drain found bulk output: poll on a timer
-	final       map[string]any
-	pendingIn   []byte
-	consoleOut  uint64
-	lastOut     time.Time
-	lastSwitch  uint32
-	silentSaid  bool
-	transcript  *Transcript
-	wake        js.Func
-	serial      int // tells this machine's workers from earlier machines'
+	flowing    bool // the last drain found bulk output: poll on a timer
+	final      map[string]any
+	pendingIn  []byte
+	consoleOut uint64
+	lastOut    time.Time
+	lastSwitch uint32
+	silentSaid bool
+	transcript *Transcript
+	wake       js.Func
+	serial     int // tells this machine's workers from earlier machines'
 }
 
 // Worker error events of every machine go through one function that is never
@@ -383,8 +384,6 @@ func (m *Machine) createMemories() error {
 		return &KernelError{Message: "the browser cannot create shared memory", Details: []string{err.Error()}}
 	}
 	m.bmem = safejs.Unsafe(bmem)
-	m.jm = newJSMem(m.bmem.Get("buffer"))
-	m.br = bridge.Open(m.jm, bridge.DefaultConfig, true)
 
 	compile := func(b []byte) (js.Value, error) {
 		u := js.Global().Get("Uint8Array").New(len(b))
@@ -398,6 +397,18 @@ func (m *Machine) createMemories() error {
 	}
 	if m.helpers.shims, err = compile(wasmgen.Shims(wasmgen.KernelShims)); err != nil {
 		return &KernelError{Message: "this browser lacks WebAssembly exception handling", Details: []string{err.Error()}}
+	}
+	m.jm = newJSMem(m.bmem.Get("buffer"))
+	var bm bridge.Mem = m.jm
+	if m.wasmMem, err = m.bindHostmem(); err != nil {
+		return &KernelError{Message: "the browser cannot instantiate the host's memory helper", Details: []string{err.Error()}}
+	} else if m.wasmMem {
+		bm = mainMem{js: m.jm}
+	}
+	m.br = bridge.Open(bm, bridge.DefaultConfig, true)
+	if m.wasmMem {
+		js.Global().Get("gohostMainHostmem").Set("stage",
+			js.Global().Get("Uint8Array").New(m.bmem.Get("buffer"), m.br.InputStage, bridge.InputStageSize))
 	}
 	return nil
 }
@@ -588,7 +599,7 @@ func (m *Machine) drainConsole() {
 	out.Read(n, func(ringOff, bufOff, k uint32) {
 		chunk.Call("set", m.jm.u8.Call("subarray", ringOff, ringOff+k), bufOff)
 	})
-	m.jm.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
+	m.br.M.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
 	m.consoleOut += uint64(n)
 	m.lastOut = time.Now()
 	m.flowing = n >= flowingBytes
@@ -689,6 +700,9 @@ func (m *Machine) Stop() {
 	// little for that to happen soon by itself.
 	m.kernel, m.memory, m.bmem, m.initrd = js.Undefined(), js.Undefined(), js.Undefined(), js.Undefined()
 	m.br, m.jm = nil, nil
+	if m.wasmMem {
+		unbindHostmem()
+	}
 	m.helpers.hostmem, m.helpers.shims = js.Undefined(), js.Undefined()
 	go func() {
 		runtime.GC()

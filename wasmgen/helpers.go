@@ -72,6 +72,8 @@ var hostMemFuncs = func() []hostMemFunc {
 		// copy_in: bridge[dst] <- kernel[src]; copy_out: kernel[dst] <- bridge[src].
 		{"copy_in", sig([]byte{i32, i32, i32}), copyMem(0, 1)},
 		{"copy_out", sig([]byte{i32, i32, i32}), copyMem(1, 0)},
+		// copy_bridge: bridge[dst] <- bridge[src] (staged console input).
+		{"copy_bridge", sig([]byte{i32, i32, i32}), copyMem(0, 0)},
 		{"now_ns", sig(nil, i64), func(c Code, now, origin uint32) Code {
 			return c.GlobalGet(origin).Call(now).F64Add().F64Const(1e6).F64Mul().I64TruncSatF64S()
 		}},

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/linuxwasm/gohost/bridge"
+	"github.com/linuxwasm/gohost/internal/hostmem"
 )
 
 // The kernel's host imports (section 2). Each is bound directly as the
@@ -157,7 +158,7 @@ func wasmUserModeTail(flow int32) (r int64) {
 
 //go:wasmexport wasm_cpu_clock_get_monotonic
 func wasmClock() int64 {
-	return br.Clock(nowNs())
+	return br.Clock(hostmem.NowNs())
 }
 
 //go:wasmexport wasm_driver_hvc_put
@@ -178,7 +179,7 @@ func wasmHvcGet(buf, count int32) (r int32) {
 	}
 	mu := in.Mutex()
 	mu.Lock()
-	n := in.Read(uint32(count), func(ringOff, bufOff, k uint32) { copyOut(uint32(buf)+bufOff, ringOff, k) })
+	n := in.Read(uint32(count), func(ringOff, bufOff, k uint32) { hostmem.CopyOut(uint32(buf)+bufOff, ringOff, k) })
 	mu.Unlock()
 	return int32(n)
 }
@@ -199,7 +200,7 @@ func consolePut(buf uint32, count int32) int32 {
 	done := uint32(0)
 	for try := 0; ; try++ {
 		mu.Lock()
-		done += out.Write(uint32(count)-done, func(ringOff, bufOff, k uint32) { copyIn(ringOff, buf+done+bufOff, k) })
+		done += out.Write(uint32(count)-done, func(ringOff, bufOff, k uint32) { hostmem.CopyIn(ringOff, buf+done+bufOff, k) })
 		mu.Unlock()
 		br.Ring()
 		if done == uint32(count) || try == 10 {

@@ -5,6 +5,7 @@ import (
 	"syscall/js"
 
 	"github.com/linuxwasm/gohost/bridge"
+	"github.com/linuxwasm/gohost/internal/hostmem"
 )
 
 var (
@@ -37,7 +38,7 @@ var self struct {
 func Main() {
 	g = glue{js.Global().Get("gohostWorker")}
 	awaitMachine()
-	br = bridge.Open(wasmMem{}, bridge.DefaultConfig, false)
+	br = bridge.Open(hostmem.Mem{}, bridge.DefaultConfig, false)
 	self.id = g.uint("id")
 	if g.get("role").String() == "primary" {
 		runPrimary()
@@ -364,7 +365,7 @@ func raiseException() Result {
 func pushJob(j *bridge.Job, name uint32) {
 	var setName func(off uint32)
 	if name != 0 {
-		setName = func(off uint32) { copyIn(off, name, 16) }
+		setName = func(off uint32) { hostmem.CopyIn(off, name, 16) }
 	}
 	for !br.Jobs.Push(j, setName) {
 		br.Ring()

@@ -302,23 +302,49 @@
     });
   }
 
-  // fastInput makes gohost.input a direct call of the host's gohost_input
-  // export: the text is encoded straight into the host's staging buffer, so
-  // a key press reaches the console input ring without a JS-to-Go callback
-  // (tens of microseconds on a busy main thread). Same semantics as before:
-  // every byte is queued, in order.
+  // The host (gohost.wasm) reaches the machine's shared memory through the
+  // same wasm helper as its workers (hostmem), imported as gohost_mem. Its
+  // imports are bound to delegates that call the helper instance the host
+  // names in gohostMainHostmem.exports, one per machine.
+  const mainHostmem = { exports: undefined, stage: undefined };
+  globalThis.gohostMainHostmem = mainHostmem;
+  function bindHostmemImports(module, importObject) {
+    const imports = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.module !== 'gohost_mem' || imp.kind !== 'function') continue;
+      const name = imp.name;
+      imports[name] = (a, b, c) => mainHostmem.exports[name](a, b, c);
+    }
+    importObject.gohost_mem = imports;
+  }
+
+  // fastInput makes gohost.input a direct call of the host's exports: the
+  // text is encoded straight into the machine's input staging area (or, with
+  // no machine yet, Go's staging buffer), so a key press reaches the console
+  // input ring without a JS-to-Go callback or a copy through JS. Same
+  // semantics as before: every byte is queued, in order.
   function fastInput(api, ex) {
-    if (typeof ex.gohost_input !== 'function' || typeof ex.gohost_input_stage !== 'function') return;
+    if (typeof ex.gohost_input !== 'function' || typeof ex.gohost_input_staged !== 'function') return;
     const addr = ex.gohost_input_stage();
     const size = ex.gohost_input_stage_size();
     const enc = new TextEncoder();
+    const scratch = new Uint8Array(size);
     api.input = (text) => {
       let s = String(text);
       while (s.length > 0) {
-        // A fresh view each time: Go's memory may have grown.
-        const { read, written } = enc.encodeInto(s, new Uint8Array(ex.mem.buffer, addr, size));
-        ex.gohost_input(written);
-        s = s.slice(read);
+        const stage = mainHostmem.stage;
+        if (stage) {
+          // encodeInto refuses shared memory: encode, then copy in.
+          const { read, written } = enc.encodeInto(s, scratch);
+          stage.set(scratch.subarray(0, written));
+          ex.gohost_input_staged(written);
+          s = s.slice(read);
+        } else {
+          // A fresh view each time: Go's memory may have grown.
+          const { read, written } = enc.encodeInto(s, new Uint8Array(ex.mem.buffer, addr, size));
+          ex.gohost_input(written);
+          s = s.slice(read);
+        }
       }
     };
   }
@@ -343,10 +369,14 @@
       };
       window.addEventListener('gohost-ready', onReady, { once: true });
       const go = new Go();
-      WebAssembly.instantiateStreaming(fetch('gohost.wasm'), go.importObject)
-        .then((r) => {
-          exports = r.instance.exports;
-          return go.run(r.instance).then(() => reject(new Error('The Go host exited.')));
+      WebAssembly.compileStreaming(fetch('gohost.wasm'))
+        .then((module) => {
+          bindHostmemImports(module, go.importObject);
+          return WebAssembly.instantiate(module, go.importObject);
+        })
+        .then((instance) => {
+          exports = instance.exports;
+          return go.run(instance).then(() => reject(new Error('The Go host exited.')));
         })
         .catch((err) => {
           window.removeEventListener('gohost-ready', onReady);
