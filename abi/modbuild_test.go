@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"github.com/linuxwasm/gohost/internal/wasmenc"
 	"github.com/linuxwasm/gohost/wasmbin"
 )
 
@@ -31,32 +32,14 @@ type tModule struct {
 	exports    []tExport
 }
 
-func uleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7F)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-		} else {
-			return append(b, c)
-		}
-	}
-}
-
-func cat(parts ...[]byte) []byte {
-	var b []byte
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
-func str(s string) []byte { return cat(uleb(uint64(len(s))), []byte(s)) }
+var (
+	uleb = wasmenc.ULEB
+	cat  = wasmenc.Cat
+	str  = wasmenc.Name
+	sec  = wasmenc.Section
+)
 
 func vecN(n int, body []byte) []byte { return cat(uleb(uint64(n)), body) }
-
-func sec(id byte, c []byte) []byte { return cat([]byte{id}, uleb(uint64(len(c))), c) }
 
 func limitsBytes(l *wasmbin.Limits) []byte {
 	var f byte

@@ -30,28 +30,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linuxwasm/gohost/internal/devserver"
+	"github.com/linuxwasm/gohost/internal/wasmenc"
 )
 
 // ---------- hand-assembled WebAssembly ----------
 
-func uleb(v uint64) []byte {
-	var out []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			out = append(out, c|0x80)
-			continue
-		}
-		return append(out, c)
-	}
-}
-
-func wasmName(s string) []byte { return append(uleb(uint64(len(s))), s...) }
-
-func wasmSection(id byte, body []byte) []byte {
-	return append(append([]byte{id}, uleb(uint64(len(body)))...), body...)
-}
+var (
+	uleb        = wasmenc.ULEB
+	wasmName    = wasmenc.Name
+	wasmSection = wasmenc.Section
+)
 
 // mistypedKernel is a module whose only function import is
 // env.wasm_serialize_tasks with type (i32) -> i32 (section 2.6 wants

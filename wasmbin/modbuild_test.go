@@ -1,36 +1,17 @@
 package wasmbin
 
+import "github.com/linuxwasm/gohost/internal/wasmenc"
+
 // Tiny test-only helpers to write modules byte by byte.
 
-func uleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7F)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-		} else {
-			return append(b, c)
-		}
-	}
-}
-
-func cat(parts ...[]byte) []byte {
-	var b []byte
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
-func str(s string) []byte { return cat(uleb(uint64(len(s))), []byte(s)) }
+var (
+	uleb = wasmenc.ULEB
+	cat  = wasmenc.Cat
+	str  = wasmenc.Name
+	sec  = wasmenc.Section
+)
 
 func vec(items ...[]byte) []byte { return cat(uleb(uint64(len(items))), cat(items...)) }
-
-func sec(id byte, contents ...[]byte) []byte {
-	c := cat(contents...)
-	return cat([]byte{id}, uleb(uint64(len(c))), c)
-}
 
 func module(sections ...[]byte) []byte {
 	return cat([]byte("\x00asm\x01\x00\x00\x00"), cat(sections...))

@@ -12,6 +12,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+
+	"github.com/linuxwasm/gohost/internal/wasmenc"
 )
 
 // Value types.
@@ -142,11 +144,11 @@ func (m *Module) Bytes() []byte {
 	out.Write([]byte{0, 'a', 's', 'm', 1, 0, 0, 0})
 	section := func(id byte, body []byte) {
 		out.WriteByte(id)
-		out.Write(uleb(uint64(len(body))))
+		out.Write(wasmenc.ULEB(uint64(len(body))))
 		out.Write(body)
 	}
 	var b []byte
-	b = uleb(uint64(len(m.types)))
+	b = wasmenc.ULEB(uint64(len(m.types)))
 	for _, t := range m.types {
 		b = append(b, 0x60)
 		b = append(b, vec(t.Params)...)
@@ -154,61 +156,61 @@ func (m *Module) Bytes() []byte {
 	}
 	section(1, b)
 	if len(m.imports) > 0 {
-		b = uleb(uint64(len(m.imports)))
+		b = wasmenc.ULEB(uint64(len(m.imports)))
 		for _, im := range m.imports {
-			b = append(b, name(im.module)...)
-			b = append(b, name(im.name)...)
+			b = append(b, wasmenc.Name(im.module)...)
+			b = append(b, wasmenc.Name(im.name)...)
 			b = append(b, im.kind)
 			switch im.kind {
 			case 0:
-				b = append(b, uleb(uint64(im.typeIdx))...)
+				b = append(b, wasmenc.ULEB(uint64(im.typeIdx))...)
 			case 1:
 				b = append(b, 0x70, 0) // funcref, limits without a maximum
-				b = append(b, uleb(uint64(im.tableMin))...)
+				b = append(b, wasmenc.ULEB(uint64(im.tableMin))...)
 			case 2:
 				flags := byte(1)
 				if im.mem.shared {
 					flags = 3
 				}
 				b = append(b, flags)
-				b = append(b, uleb(uint64(im.mem.min))...)
-				b = append(b, uleb(uint64(im.mem.max))...)
+				b = append(b, wasmenc.ULEB(uint64(im.mem.min))...)
+				b = append(b, wasmenc.ULEB(uint64(im.mem.max))...)
 			case 3:
 				b = append(b, im.global, 0)
 			case 4:
 				b = append(b, 0)
-				b = append(b, uleb(uint64(im.typeIdx))...)
+				b = append(b, wasmenc.ULEB(uint64(im.typeIdx))...)
 			}
 		}
 		section(2, b)
 	}
 	if len(m.funcs) > 0 {
-		b = uleb(uint64(len(m.funcs)))
+		b = wasmenc.ULEB(uint64(len(m.funcs)))
 		for _, f := range m.funcs {
-			b = append(b, uleb(uint64(f.typeIdx))...)
+			b = append(b, wasmenc.ULEB(uint64(f.typeIdx))...)
 		}
 		section(3, b)
 	}
 	if len(m.exports) > 0 {
-		b = uleb(uint64(len(m.exports)))
+		b = wasmenc.ULEB(uint64(len(m.exports)))
 		for _, e := range m.exports {
-			b = append(b, name(e.name)...)
+			b = append(b, wasmenc.Name(e.name)...)
 			b = append(b, e.kind)
-			b = append(b, uleb(uint64(e.index))...)
+			b = append(b, wasmenc.ULEB(uint64(e.index))...)
 		}
 		section(7, b)
 	}
 	if len(m.funcs) > 0 {
-		b = uleb(uint64(len(m.funcs)))
+		b = wasmenc.ULEB(uint64(len(m.funcs)))
 		for _, f := range m.funcs {
 			var body []byte
-			body = append(body, uleb(uint64(len(f.locals)))...)
+			body = append(body, wasmenc.ULEB(uint64(len(f.locals)))...)
 			for _, l := range f.locals {
 				body = append(body, 1, l)
 			}
 			body = append(body, f.body...)
 			body = append(body, 0x0b)
-			b = append(b, uleb(uint64(len(body)))...)
+			b = append(b, wasmenc.ULEB(uint64(len(body)))...)
 			b = append(b, body...)
 		}
 		section(10, b)
@@ -216,58 +218,25 @@ func (m *Module) Bytes() []byte {
 	return out.Bytes()
 }
 
-func uleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if v == 0 {
-			return b
-		}
-	}
-}
-
-func sleb(v int64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		done := (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0)
-		if !done {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if done {
-			return b
-		}
-	}
-}
-
-func vec(types []byte) []byte { return append(uleb(uint64(len(types))), types...) }
-
-func name(s string) []byte { return append(uleb(uint64(len(s))), s...) }
+func vec(types []byte) []byte { return append(wasmenc.ULEB(uint64(len(types))), types...) }
 
 // Code is a small instruction builder.
 type Code []byte
 
 func (c Code) op(b ...byte) Code       { return append(c, b...) }
-func (c Code) LocalGet(i uint32) Code  { return append(append(c, 0x20), uleb(uint64(i))...) }
-func (c Code) LocalSet(i uint32) Code  { return append(append(c, 0x21), uleb(uint64(i))...) }
-func (c Code) GlobalGet(i uint32) Code { return append(append(c, 0x23), uleb(uint64(i))...) }
-func (c Code) Call(i uint32) Code      { return append(append(c, 0x10), uleb(uint64(i))...) }
-func (c Code) I32Const(v int32) Code   { return append(append(c, 0x41), sleb(int64(v))...) }
+func (c Code) LocalGet(i uint32) Code  { return append(append(c, 0x20), wasmenc.ULEB(uint64(i))...) }
+func (c Code) LocalSet(i uint32) Code  { return append(append(c, 0x21), wasmenc.ULEB(uint64(i))...) }
+func (c Code) GlobalGet(i uint32) Code { return append(append(c, 0x23), wasmenc.ULEB(uint64(i))...) }
+func (c Code) Call(i uint32) Code      { return append(append(c, 0x10), wasmenc.ULEB(uint64(i))...) }
+func (c Code) I32Const(v int32) Code   { return append(append(c, 0x41), wasmenc.SLEB(int64(v))...) }
 
 // CallIndirect calls the function at the table index on the stack, which must
 // have type typeIdx.
 func (c Code) CallIndirect(typeIdx, table uint32) Code {
-	return append(append(append(c, 0x11), uleb(uint64(typeIdx))...), uleb(uint64(table))...)
+	return append(append(append(c, 0x11), wasmenc.ULEB(uint64(typeIdx))...), wasmenc.ULEB(uint64(table))...)
 }
-func (c Code) I64Const(v int64) Code           { return append(append(c, 0x42), sleb(v)...) }
-func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), uleb(uint64(tag))...) }
+func (c Code) I64Const(v int64) Code           { return append(append(c, 0x42), wasmenc.SLEB(v)...) }
+func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), wasmenc.ULEB(uint64(tag))...) }
 func (c Code) IfVoid() Code                    { return append(c, 0x04, 0x40) }
 func (c Code) End() Code                       { return append(c, 0x0b) }
 func (c Code) I32WrapI64() Code                { return append(c, 0xa7) }
@@ -287,6 +256,6 @@ func (c Code) F64Const(v float64) Code {
 // MemoryCopy copies between two memories (multi-memory encoding).
 func (c Code) MemoryCopy(dst, src uint32) Code {
 	c = append(c, 0xfc, 0x0a)
-	c = append(c, uleb(uint64(dst))...)
-	return append(c, uleb(uint64(src))...)
+	c = append(c, wasmenc.ULEB(uint64(dst))...)
+	return append(c, wasmenc.ULEB(uint64(src))...)
 }
