@@ -138,7 +138,7 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strncpy_z(char *d, const char *s, size_t n);
 int vsnprintf(char *buf, int size, const char *fmt, va_list ap);
 int snprintf(char *buf, int size, const char *fmt, ...);
-u32 fnv1a(const u8 *p, u32 n, u32 h);
+u32 fnv1a(const void *p, u32 n, u32 h); /* common/mem.c, like the above */
 void spin_lock(volatile int *l);
 void spin_unlock(volatile int *l);
 void atomic_sleep_ns(s64 ns);

@@ -1,47 +1,6 @@
 /* Freestanding helpers: strings, formatting, locks, console output. */
 #include "kernel.h"
 
-void *memcpy(void *d, const void *s, size_t n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-void *memset(void *d, int c, size_t n)
-{
-	u8 *dp = d;
-	while (n--)
-		*dp++ = (u8)c;
-	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const u8 *x = a, *y = b;
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x - *y;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (u8)*a - (u8)*b;
-}
-
 int strncmp(const char *a, const char *b, size_t n)
 {
 	for (; n; n--, a++, b++) {
@@ -60,15 +19,6 @@ char *strncpy_z(char *d, const char *s, size_t n)
 		d[i] = s[i];
 	d[i] = 0;
 	return d;
-}
-
-u32 fnv1a(const u8 *p, u32 n, u32 h)
-{
-	for (u32 i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
 }
 
 static int put_num(char *buf, int pos, int size, u64 v, int base, int width, int zero, int neg)

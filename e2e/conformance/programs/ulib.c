@@ -1,47 +1,5 @@
 #include "ulib.h"
 
-void *memcpy(void *d, const void *s, size_t n)
-{
-	char *dp = d;
-	const char *sp = s;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-void *memset(void *d, int c, size_t n)
-{
-	char *dp = d;
-	while (n--)
-		*dp++ = (char)c;
-	return d;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (unsigned char)*a - (unsigned char)*b;
-}
-
-u32 fnv1a(const void *p, u32 n, u32 h)
-{
-	const unsigned char *b = p;
-	for (u32 i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int vfmt(char *buf, int size, const char *fmt, __builtin_va_list ap)
 {
 	int pos = 0;
