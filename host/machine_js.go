@@ -417,7 +417,13 @@ func (m *Machine) createMemories() error {
 // nested workers would die with it (1.4).
 func (m *Machine) spawn(role string) {
 	id := m.br.NewWorkerID()
-	w := m.assets.stock.take()
+	var w js.Value
+	if m.opts.PoolFloor > 0 {
+		w = m.assets.stock.take()
+	} else {
+		// No pool: every worker starts cold, as with the original host.
+		w = m.assets.stock.newWorker()
+	}
 	w.Set("gohostMachine", m.serial)
 	w.Set("gohostID", id)
 	hostImports := []any{}
@@ -501,7 +507,7 @@ func (m *Machine) service() {
 		for i := 0; i < n; i++ {
 			m.spawn("pool")
 		}
-	} else if backlog == 0 && m.starting == 0 {
+	} else if backlog == 0 && m.starting == 0 && m.opts.PoolFloor > 0 {
 		// Quiet: restock blank workers for the next burst.
 		m.assets.stock.fill(quietStock)
 	}

@@ -652,32 +652,9 @@ static void run_benchmarks(void)
 		u64 dt = run_burst(n, 1, &ok);
 		bench("kthreads", dt / 1000 / n, "us/task", dt && ok ? n : 0);
 	}
-	if (bench_selected("cpuup")) {
-		int n = 0;
-		u64 total = 0;
-		for (int c = 1; c < 16; c++) {
-			if (cpus[c].online)
-				continue;
-			u64 t0 = now();
-			if (!cpu_up(c, 20000000000LL))
-				break;
-			total += now() - t0;
-			n++;
-		}
-		bench("cpuup", n ? total / n / 1000 : 0, "us/cpu", n);
-	}
-	if (bench_selected("output")) {
-		static char chunk[4096];
-		for (int i = 0; i < 4096; i++)
-			chunk[i] = (i % 128 == 126) ? '\r' : (i % 128 == 127) ? '\n' : 'a' + i % 26;
-		u64 t0 = now();
-		con_acquire();
-		for (int i = 0; i < 2048; i++)
-			con_write_raw(chunk, 4096, 4096);
-		con_release();
-		u64 dt = now() - t0;
-		bench("output", dt ? (8ULL * 1024 * 1024 * 1000000000ULL / dt) / 1024 : 0, "KiB/s", 2048);
-	}
+	/* input runs before cpuup, with the CPUs the machine booted with: the
+	   13 extra CPUs cpuup brings up would take the page's main thread's
+	   share of two cores in what it measures */
 	if (bench_selected("input")) {
 		static char buf[16];
 		int rounds = cmdline_int("bench_input_n", 20), n = 0, stamped = 0;
@@ -721,6 +698,32 @@ static void run_benchmarks(void)
 		bench("input_rtt", n ? total / n / 1000 : 0, "us", n);
 		if (stamped)
 			bench("input_latency", stamp_total / stamped / 1000, "us", stamped);
+	}
+	if (bench_selected("cpuup")) {
+		int n = 0;
+		u64 total = 0;
+		for (int c = 1; c < 16; c++) {
+			if (cpus[c].online)
+				continue;
+			u64 t0 = now();
+			if (!cpu_up(c, 20000000000LL))
+				break;
+			total += now() - t0;
+			n++;
+		}
+		bench("cpuup", n ? total / n / 1000 : 0, "us/cpu", n);
+	}
+	if (bench_selected("output")) {
+		static char chunk[4096];
+		for (int i = 0; i < 4096; i++)
+			chunk[i] = (i % 128 == 126) ? '\r' : (i % 128 == 127) ? '\n' : 'a' + i % 26;
+		u64 t0 = now();
+		con_acquire();
+		for (int i = 0; i < 2048; i++)
+			con_write_raw(chunk, 4096, 4096);
+		con_release();
+		u64 dt = now() - t0;
+		bench("output", dt ? (8ULL * 1024 * 1024 * 1000000000ULL / dt) / 1024 : 0, "KiB/s", 2048);
 	}
 	if (bench_selected("forkexec")) {
 		u64 t0 = now();
