@@ -140,6 +140,7 @@ type Assets struct {
 	err     error
 	done    chan struct{}
 	stock   workerStock
+	stocked bool // the initial stock has been made
 }
 
 // LoadAssets starts compiling the worker program right away, so it is ready
@@ -158,7 +159,6 @@ func LoadAssets(url string) *Assets {
 			a.err = fmt.Errorf("this browser lacks WebAssembly features the host needs (reference types): %v", a.err)
 			return
 		}
-		a.stock.fill(initialStock)
 	}()
 	return a
 }
@@ -184,6 +184,17 @@ func (m *Machine) Boot() (err error) {
 	}()
 	if err := CheckCmdline(m.opts.Cmdline); err != nil {
 		return &KernelError{Message: err.Error()}
+	}
+	if m.opts.PoolFloor > 0 {
+		// The page's first pooled boot makes the stock of started workers,
+		// while the kernel downloads and compiles.
+		go func() {
+			<-m.assets.done
+			if m.assets.err == nil && !m.assets.stocked {
+				m.assets.stocked = true
+				m.assets.stock.fill(initialStock)
+			}
+		}()
 	}
 	// Both downloads at once; the kernel compiles (off the main thread) while
 	// Go checks its interface.

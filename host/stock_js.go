@@ -10,12 +10,12 @@ import (
 // cores busy): creating the Web Worker, loading its scripts, instantiating
 // and starting Go. None of that depends on a machine: worker.js starts Go
 // first (message 'go') and takes a machine later (message 'machine'). The
-// host therefore keeps a stock of such started workers, made while the page
-// loads and the kernel downloads and compiles, so that the workers a boot
+// host therefore keeps a stock of such started workers, made while the first
+// boot downloads and compiles the kernel, so that the workers a boot
 // needs first (CPU 0, the pool, the kernel's first kthreads, each of which the
 // kernel waits for) only have to instantiate the kernel.
 const (
-	initialStock = 12 // made at page load: a boot's first burst of workers
+	initialStock = 12 // made at the first pooled boot: its first burst of workers
 	quietStock   = 2  // kept once a machine is quiet
 )
 
