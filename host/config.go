@@ -119,7 +119,7 @@ func InspectKernel(b []byte) (*abi.KernelInfo, error) {
 // off the cold path (Go start, kernel instantiation: tens of milliseconds).
 const (
 	DefaultPoolFloor   = 4   // idle workers kept ready
-	DefaultPoolCeiling = 16  // idle workers kept at most; reclaimed ones above it are terminated
+	DefaultPoolCeiling = 8   // idle workers kept at most; reclaimed ones above it are terminated
 	WorkerLimit        = 512 // browsers cap workers per origin (10.19)
 )
 

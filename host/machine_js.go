@@ -104,26 +104,31 @@ func workerErrFunc() js.Func {
 func onWorkerError(this js.Value, args []js.Value) any {
 	serial := this.Get("gohostMachine")
 	if serial.Type() != js.TypeNumber {
-		// A blank worker of the stock whose scripts failed: never use it.
-		// Spawning a fresh one instead reports the failure to its machine.
+		// A stock worker, not yet given a machine, failed to start: never
+		// use it. A fresh one spawned instead reports such a failure to its
+		// machine.
 		this.Set("gohostDead", true)
-		if len(args) > 0 && args[0].Type() == js.TypeObject {
-			args[0].Call("preventDefault")
-		}
+		handled(args)
 		return nil
 	}
 	m := liveMachines[serial.Int()]
 	if m == nil {
 		// A discarded machine's worker: its error no longer matters.
-		if len(args) > 0 && args[0].Type() == js.TypeObject {
-			args[0].Call("preventDefault")
-		}
+		handled(args)
 		return nil
 	}
 	if err := guard("worker error", func() error { m.workerError(this, args); return nil }); err != nil {
 		m.fail(err)
 	}
 	return nil
+}
+
+// handled marks an error event as dealt with, so the browser does not also
+// report it as uncaught.
+func handled(args []js.Value) {
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		args[0].Call("preventDefault")
+	}
 }
 
 type workerRec struct {
@@ -519,7 +524,7 @@ func (m *Machine) service() {
 			m.spawn("pool")
 		}
 	} else if backlog == 0 && m.starting == 0 && m.opts.PoolFloor > 0 {
-		// Quiet: restock blank workers for the next burst.
+		// Quiet: top the page's stock of started workers up for the next burst.
 		m.assets.stock.fill(quietStock)
 	}
 	m.watchStall()
@@ -586,9 +591,7 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 	if _, ok := m.workers[id]; !ok {
 		// A worker already terminated (it left the pool): nothing of the
 		// machine ran on it any more.
-		if len(args) > 0 && args[0].Type() == js.TypeObject {
-			args[0].Call("preventDefault")
-		}
+		handled(args)
 		return nil
 	}
 	msg := "the worker stopped with an error"
