@@ -52,3 +52,15 @@ func TestPoolCeiling(t *testing.T) {
 	assert.LessOrEqual(t, low.Workers+18, high.Workers, "workers above the ceiling were terminated")
 	assert.Equal(t, low.Tasks, high.Tasks, "the same tasks are alive in both runs")
 }
+
+// TestStockTrimmed: the first pooled boot makes a stock of 12 started
+// workers; what the boot did not use is kept while it might still be needed,
+// then cut back to 2 once the machine has been quiet for 10 s.
+func TestStockTrimmed(t *testing.T) {
+	tab := confTab(t, 90*time.Second, "conf=console maxcpus=1", nil)
+	tab.waitDone(45 * time.Second)
+	first := Eval[int](tab, `gohost.status().stock`)
+	assert.Greater(t, first, 2, "a small boot leaves most of the stock unused")
+	tab.WaitJS("the stock cut back", `gohost.status().stock === 2`, 30*time.Second)
+	assert.Equal(t, "ready", Eval[string](tab, `gohost.status().stage`), "the machine is untouched")
+}

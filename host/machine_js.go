@@ -81,7 +81,8 @@ type Machine struct {
 	silentSaid bool
 	transcript *Transcript
 	wake       js.Func
-	serial     int // tells this machine's workers from earlier machines'
+	serial     int       // tells this machine's workers from earlier machines'
+	busyAt     time.Time // when jobs last waited or workers were starting
 }
 
 // Worker error events of every machine go through one function that is never
@@ -182,6 +183,7 @@ func (m *Machine) setStage(s, detail string) {
 // worker exists; from then on failures arrive as events. Call from a goroutine.
 func (m *Machine) Boot() (err error) {
 	m.started = time.Now()
+	m.busyAt = m.started
 	defer func() {
 		if err != nil {
 			m.fail(err)
@@ -523,9 +525,17 @@ func (m *Machine) service() {
 		for i := 0; i < n; i++ {
 			m.spawn("pool")
 		}
-	} else if backlog == 0 && m.starting == 0 && m.opts.PoolFloor > 0 {
-		// Quiet: top the page's stock of started workers up for the next burst.
+	}
+	if backlog > 0 || m.starting > 0 {
+		m.busyAt = time.Now()
+	} else if m.opts.PoolFloor > 0 {
+		// Quiet: keep a few started workers for the next burst, and once the
+		// machine has been quiet for a while let go of what the first burst
+		// did not use.
 		m.assets.stock.fill(quietStock)
+		if time.Since(m.busyAt) > stockTrimAfter {
+			m.assets.stock.trim(quietStock)
+		}
 	}
 	m.watchStall()
 }

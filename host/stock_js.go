@@ -2,6 +2,7 @@ package host
 
 import (
 	"syscall/js"
+	"time"
 
 	"github.com/linuxwasm/gohost/wasmgen"
 )
@@ -18,6 +19,10 @@ const (
 	initialStock = 12 // made at the first pooled boot: its first burst of workers
 	quietStock   = 2  // kept once a machine is quiet
 )
+
+// stockTrimAfter is how long a machine must be quiet before the stock is cut
+// back to quietStock.
+const stockTrimAfter = 10 * time.Second
 
 type workerStock struct {
 	goModule  js.Value // compiled gohost-worker.wasm
@@ -71,5 +76,14 @@ func (s *workerStock) fill(n int) {
 	}
 	for len(s.started) < n {
 		s.started = append(s.started, s.newWorker())
+	}
+}
+
+// trim terminates started workers beyond n, the newest first.
+func (s *workerStock) trim(n int) {
+	for len(s.started) > n {
+		last := len(s.started) - 1
+		s.started[last].Call("terminate")
+		s.started = s.started[:last]
 	}
 }
