@@ -36,14 +36,7 @@ func inputStageAddr() uint32 {
 //
 //go:wasmexport gohost_input_staged
 func inputStagedExport(n uint32) {
-	if err := guard("gohost_input_staged", func() error {
-		if a := current; a != nil && a.machine != nil {
-			a.machine.stagedInput(n)
-		}
-		return nil
-	}); err != nil && current != nil {
-		current.Error(ErrorEvent{Title: "Host error", Message: err.Error()})
-	}
+	withMachine("gohost_input_staged", func(m *Machine) { m.stagedInput(n) })
 }
 
 //go:wasmexport gohost_input_stage_size
@@ -54,12 +47,22 @@ func inputStageLen() uint32 { return inputStageSize }
 //
 //go:wasmexport gohost_input
 func inputExport(n uint32) {
-	if err := guard("gohost_input", func() error {
-		if a := current; a != nil && a.machine != nil {
-			a.machine.InputBytes(inputStage[:min(n, inputStageSize)])
+	withMachine("gohost_input", func(m *Machine) { m.InputBytes(inputStage[:min(n, inputStageSize)]) })
+}
+
+// withMachine runs f on the current machine, if there is one, reporting a
+// panic as a host error like every other entry from the page.
+func withMachine(where string, f func(m *Machine)) {
+	a := current
+	if a == nil {
+		return
+	}
+	if err := guard(where, func() error {
+		if a.machine != nil {
+			f(a.machine)
 		}
 		return nil
-	}); err != nil && current != nil {
-		current.Error(ErrorEvent{Title: "Host error", Message: err.Error()})
+	}); err != nil {
+		a.Error(ErrorEvent{Title: "Host error", Message: err.Error()})
 	}
 }
