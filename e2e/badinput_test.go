@@ -445,10 +445,7 @@ func jsString(s string) string {
 // returns http(s) URLs and a command line of at most 511 bytes without
 // control characters; it never throws anything else.
 func TestBadInputParseParamsProperties(t *testing.T) {
-	tab := newTab(t, 30*time.Second)
-	tab.AllowConsoleErrors = probe404
-	tab.Navigate("/", nil)
-	tab.WaitJS("the page script", "globalThis.linuxWasmPage && typeof globalThis.linuxWasmPage.parseParams === 'function'", 10*time.Second)
+	tab := paramsTab(t, 30*time.Second)
 	type result struct {
 		Runs, Refused, Accepted int
 		Bad                     []string

@@ -90,11 +90,19 @@ func longWord(n int) string {
 	return string(b)
 }
 
-func TestParamsParsing(t *testing.T) {
-	tab := newTab(t, 20*time.Second)
+// paramsTab opens the page without booting anything (no kernel parameters)
+// once its script, and so its URL parameter parser, is loaded.
+func paramsTab(t *testing.T, timeout time.Duration) *Tab {
+	t.Helper()
+	tab := newTab(t, timeout)
 	tab.AllowConsoleErrors = probe404
 	tab.Navigate("/", nil)
 	tab.WaitJS("the page script", "globalThis.linuxWasmPage && typeof globalThis.linuxWasmPage.parseParams === 'function'", 10*time.Second)
+	return tab
+}
+
+func TestParamsParsing(t *testing.T) {
+	tab := paramsTab(t, 20*time.Second)
 	type opts struct{ Kernel, Initrd, Cmdline string }
 	got := Eval[opts](tab, `globalThis.linuxWasmPage.parseParams('?cpus=5&append=quiet%20loglevel=3&kernel=/k/v.wasm')`)
 	require.Contains(t, got.Kernel, "/k/v.wasm")
