@@ -332,9 +332,10 @@ func testStatusPanel(t *testing.T) {
 	assert.Positive(t, s.ConsoleOut)
 	assert.Equal(t, strconv.Itoa(s.Workers), pfText(tab, "st-workers"))
 	assert.Equal(t, "0 B", pfText(tab, "st-in"), "nothing typed yet")
-	// The panel refreshes a few times a second: typed bytes show within 1 s.
+	// The panel refreshes a few times a second: typed bytes show within
+	// 3 s even on a loaded CI machine.
 	Eval[chromedp.Void](tab, `gohost.input('abc')`)
-	tab.WaitJS("console in = 3 B", `document.getElementById('st-in').textContent === '3 B'`, time.Second)
+	tab.WaitJS("console in = 3 B", `document.getElementById('st-in').textContent === '3 B'`, 3*time.Second)
 	// The MiB figure of the memory matches the status.
 	assert.Contains(t, pfText(tab, "st-memory"), "MiB")
 }
@@ -873,13 +874,16 @@ func testAPI(t *testing.T) {
 	assert.Positive(t, s.UptimeMs)
 	assert.Positive(t, s.Workers)
 	assert.Positive(t, s.MemoryBytes)
-	assert.Positive(t, s.Switches)
 	assert.Positive(t, s.Tasks)
 
 	// Finish the scenario, then reboot: the same options, a fresh machine.
 	Eval[chromedp.Void](tab, `gohost.input('~')`)
 	out := Eval[string](tab, `gohost.waitFor(/CONF DONE \d+ \d+/, 20000)`)
 	requireAllPassed(t, out)
+	// Whether the kernel switched tasks before the scenario's polling loop
+	// depends on timing (CI once saw 0 there); after CONF DONE its init
+	// task blocks for good, which is a switch to the idle task every time.
+	tab.WaitJS("the status counts the switch to idle", `gohost.status().switches > 0`, 10*time.Second)
 	Eval[chromedp.Void](tab, `globalThis.__pf.events.length = 0`)
 	Eval[chromedp.Void](tab, `gohost.reboot()`)
 	got = Eval[string](tab, `gohost.waitFor('CONF input ready PASS', 30000)`)
