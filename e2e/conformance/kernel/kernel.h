@@ -42,7 +42,8 @@ extern void wasm_load_executable(unsigned long bin_start, unsigned long bin_end,
 extern unsigned long long wasm_cpu_clock_get_monotonic(void);
 extern int wasm_driver_hvc_put(const char *buf, int count);
 extern int wasm_driver_hvc_get(char *buf, int count);
-/* wasm_user_mode_tail is called from entry.S only */
+/* called from entry.S, and from raise_exception with raise_tail=1 */
+extern void wasm_user_mode_tail(int flow);
 
 /* ---- entry.S helpers ---- */
 extern void set_user_regs_asm(u32 sp, u32 tp);
@@ -94,6 +95,7 @@ struct task {
 	struct task *vfork_parent;
 	volatile int raise_count;
 	int raise_user;
+	int sigreturns; /* completed rt_sigreturn calls: handlers that ran to their end */
 	u64 sleep_until;
 	struct task *sleep_next;
 	int on_sleep_list;
@@ -188,6 +190,7 @@ int initrd_find(const char *path, const u8 **data, u32 *size);
 int initrd_list(int print);
 int parse_dylink(const u8 *p, u32 n, u32 *mem_size, u32 *mem_align, u32 *table_size, u32 *table_align);
 void prepare_user_return(struct task *t);
+int take_tail_flow(void);
 int enosys_scenario(void);
 
 /* cmdline */

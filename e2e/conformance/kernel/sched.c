@@ -440,7 +440,14 @@ void raise_exception_c(void)
 		/* processes pending work: delivers (handler installed -> frame pushed,
 		   returns) or kills the task (never returns) */
 		prepare_user_return(t);
-		t->tail_flow = 0;
+		/* The spec reads the real kernel as returning with the handler
+		   queued, for the host to run. raise_tail=1 models the other
+		   reading, a kernel that runs its user-mode tail here: the host
+		   gets wasm_user_mode_tail(1) inside raise_exception and must not
+		   run the handler a second time after it returns. */
+		int f = take_tail_flow();
+		if (f && cmdline_int("raise_tail", 0))
+			wasm_user_mode_tail(f);
 		return;
 	}
 	t->raise_user = 0;

@@ -340,6 +340,7 @@ static int sys_rt_sigreturn(struct task *t)
 	fr->ucx.magic = 0;
 	t->sig_depth--;
 	t->sigreturn_done = 1;
+	t->sigreturns++;
 	return 0;
 }
 

@@ -171,6 +171,19 @@ static void do_execself(void)
 	sys_exit(1);
 }
 
+/* exec of an image binfmt accepts (its dylink.0 section is intact) but the
+   host cannot compile: execve is past its point of no return, so the task
+   must die with SIGILL through raise_exception, and this code never runs
+   again */
+static void do_execbad(void)
+{
+	static const char *const argv[] = {"conf_corrupt", NULL};
+	static const char *const envp[] = {NULL};
+	int r = execve("/bin/conf_corrupt", argv, envp);
+	check("exec", "marker_after_bad_execve", 0, "old program continued after execve (ret=%d)", r);
+	sys_exit(1);
+}
+
 static void do_fresh(void)
 {
 	startup_checks("exec");
@@ -347,6 +360,8 @@ void cstart(u32 sp)
 		do_exec();
 	else if (!strcmp(m, "execself"))
 		do_execself();
+	else if (!strcmp(m, "execbad"))
+		do_execbad();
 	else if (!strcmp(m, "fresh"))
 		do_fresh();
 	else if (!strcmp(m, "signal"))
