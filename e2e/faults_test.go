@@ -58,13 +58,25 @@ func TestFaultPanic(t *testing.T) {
 // TestFaultExceptions boots only the exceptions scenario (traps in user
 // programs and in a kernel thread, each through raise_exception) and
 // requires each of its checks to pass and the machine to go on: CONF DONE
-// with no failure, still running, workers alive.
+// with no failure, still running, workers alive. It runs twice: once with a
+// kernel that returns from raise_exception with a SIGILL handler queued
+// (the spec's reading), once with one that runs that handler from inside
+// raise_exception (raise_tail=1); the handler must run once either way.
 func TestFaultExceptions(t *testing.T) {
 	if !hasConformance {
 		t.Fatal("conformance kernel not built (make conformance)")
 	}
+	for _, c := range []struct{ name, extra string }{
+		{"handler queued", "raise_tail=0"},
+		{"handler run inside raise_exception", "raise_tail=1"},
+	} {
+		t.Run(c.name, func(t *testing.T) { faultExceptions(t, c.extra) })
+	}
+}
+
+func faultExceptions(t *testing.T, extra string) {
 	tab := newTab(t, 2*time.Minute)
-	out := bootConformance(t, tab, conformanceCmdline(t, "exceptions"), 90*time.Second)
+	out := bootConformance(t, tab, conformanceCmdline(t, "exceptions", extra), 90*time.Second)
 	var pass []string
 	for _, l := range regexp.MustCompile(`CONF exceptions \S+ (PASS|FAIL)[^\r\n]*`).FindAllString(out, -1) {
 		if strings.Contains(l, " FAIL") {

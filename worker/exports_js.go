@@ -102,8 +102,10 @@ func park() int64 {
 func wasmPanic(msg uint32) (r int64) {
 	defer recoverTo("wasm_panic", &r)
 	text := g.cString(msg, 4096)
-	br.SetState(bridge.StateStopping)
+	// The message first: a post gives up at once in the stopping state, and
+	// with a full control ring the panic would go unreported.
 	br.PostText(bridge.EvPanic, self.id, text)
+	br.SetState(bridge.StateStopping)
 	return -CodePanic
 }
 
@@ -125,9 +127,7 @@ func wasmDumpStacktrace(buf, maxSize uint32) {
 func wasmLoadExecutable(binStart, binEnd, dataStart, tableStart uint32) {
 	defer recoverTo("wasm_load_executable", nil)
 	// Copy and compile now: the image is only guaranteed during this call.
-	if err := loadProgram(binStart, binEnd, dataStart, tableStart); err != nil {
-		logf("exec: " + err.Error())
-	}
+	loadProgram(binStart, binEnd, dataStart, tableStart)
 }
 
 //go:wasmexport wasm_user_mode_tail

@@ -21,8 +21,12 @@ var self struct {
 	task uint32
 
 	// The program wasm_load_executable recorded, to start at the next reload.
+	// A program that could not be copied or compiled is still pending, with
+	// its error: exec is past its point of no return, so the task must end
+	// (raise_exception) rather than fall back to the old program.
 	prog struct {
 		pending               bool
+		loadErr               error
 		module                js.Value
 		tableSize             uint32
 		dataStart, tableStart uint32
@@ -30,6 +34,7 @@ var self struct {
 	userLive      bool   // a user instance exists
 	exports       uint32 // which optional user exports it has (bit per slot)
 	signalPending bool   // flow 1 arrived before the instance existed
+	handlersRun   uint32 // signal handler runs started, to tell whether raise_exception ran one
 }
 
 // Main runs the worker: set up from worker.js's gohostWorker object, then run
@@ -129,10 +134,9 @@ func runJob(j *bridge.Job) {
 		br.PostText(bridge.EvTaskStart, self.id, j.TaskName()+" ("+hex(j.B)+")")
 		clone := false
 		if j.C != 0 {
-			// A user clone child: its program is the parent's image.
-			if err := loadProgram(j.C, j.D, j.E, j.F); err != nil {
-				fatal("clone child: " + err.Error())
-			}
+			// A user clone child: its program is the parent's image. If it
+			// cannot be loaded here, setupUser ends the child alone.
+			loadProgram(j.C, j.D, j.E, j.F)
 			clone = true
 		}
 		r = call(slotRetFromFork, j.A, j.B)
@@ -185,7 +189,7 @@ func finishTask() {
 		g.dropUser()
 		self.userLive = false
 	}
-	self.prog.pending = false
+	self.prog.pending, self.prog.loadErr = false, nil
 	self.prog.module = js.Undefined()
 	self.signalPending = false
 	br.Tasks.Free(self.slot)
@@ -194,31 +198,40 @@ func finishTask() {
 }
 
 // loadProgram copies [binStart, binEnd) out of shared memory, compiles it
-// and records it as the program to start at the next reload (6.2, 2.9).
-// Compiled modules are cached by content: a pooled worker runs many clone
-// children and execs of the same BusyBox image.
-func loadProgram(binStart, binEnd, dataStart, tableStart uint32) error {
+// and records it as the program to start at the next reload (6.2, 2.9),
+// together with the error if that failed.
+func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
+	c, err := compileProgram(binStart, binEnd)
+	if err != nil {
+		logf("task " + hex(self.task) + ": cannot load program: " + err.Error())
+	}
+	p := &self.prog
+	p.pending, p.loadErr, p.module, p.tableSize, p.dataStart, p.tableStart = true, err, c.module, c.tableSize, dataStart, tableStart
+}
+
+// compileProgram copies and compiles a program image. Compiled modules are
+// cached by content: a pooled worker runs many clone children and execs of
+// the same BusyBox image.
+func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	if binEnd <= binStart {
-		return jsError("empty program image")
+		return compiled{}, jsError("empty program image")
 	}
 	jsBin, bin := g.copyFromKernel(binStart, binEnd)
 	key := programKey(bin)
-	c, ok := programs.get(key)
-	if !ok {
-		size, ok := TableSize(bin)
-		if !ok {
-			return jsError("program image is not a valid wasm module")
-		}
-		mod, err := g.compile(jsBin)
-		if err != nil {
-			return err
-		}
-		c = compiled{module: mod, tableSize: size}
-		programs.put(key, c)
+	if c, ok := programs.get(key); ok {
+		return c, nil
 	}
-	p := &self.prog
-	p.pending, p.module, p.tableSize, p.dataStart, p.tableStart = true, c.module, c.tableSize, dataStart, tableStart
-	return nil
+	size, ok := TableSize(bin)
+	if !ok {
+		return compiled{}, jsError("program image is not a valid wasm module")
+	}
+	mod, err := g.compile(jsBin)
+	if err != nil {
+		return compiled{}, err
+	}
+	c := compiled{module: mod, tableSize: size}
+	programs.put(key, c)
+	return c, nil
 }
 
 type compiled struct {
@@ -295,8 +308,14 @@ func setupUser(clone bool) Result {
 	p := &self.prog
 	p.pending = false
 	if self.userLive {
+		// The old program's data area is gone with the exec: its instance
+		// must never run again, whatever happens next.
 		g.dropUser()
 		self.userLive = false
+	}
+	if p.loadErr != nil {
+		p.loadErr = nil
+		return raiseException()
 	}
 	sp := call(slotGetUserSP).Value
 	ex, err := g.instantiate(p.module, p.tableSize, sp, p.dataStart, p.tableStart)
@@ -322,6 +341,7 @@ func setupUser(clone bool) Result {
 // steps 1-4) and returns 0 once rt_sigreturn came back, or the unwind code
 // that ended the handler otherwise.
 func deliverSignal() int {
+	self.handlersRun++
 	call(slotSetTLSBase, call(slotGetUserTLS).Value)
 	g.setUserSP(call(slotGetUserSP).Value)
 	r := call(slotHandleSignal)
@@ -340,8 +360,12 @@ func deliverSignal() int {
 // raiseException reports a trap to the kernel (3, 6.8). In kernel mode or
 // without a SIGILL handler the task dies and this never returns normally; if
 // it does return, the kernel has queued a SIGILL handler: run it, then end the
-// task from user mode, since the trapped code cannot be resumed.
+// task from user mode, since the trapped code cannot be resumed. The spec
+// reads the real kernel as returning with the handler queued; should it run
+// its user-mode tail inside raise_exception instead, wasm_user_mode_tail(1)
+// has already run the handler, and it must not run twice.
 func raiseException() Result {
+	before := self.handlersRun
 	r := call(slotRaiseException)
 	if r.Code != 0 || !self.userLive {
 		if r.Code == 0 {
@@ -349,8 +373,10 @@ func raiseException() Result {
 		}
 		return r
 	}
-	if c := deliverSignal(); c != 0 {
-		return Result{Code: c}
+	if self.handlersRun == before {
+		if c := deliverSignal(); c != 0 {
+			return Result{Code: c}
+		}
 	}
 	sp, tp := call(slotGetUserSP).Value, call(slotGetUserTLS).Value
 	pid := call(slotSyscall0, sp, tp, sysGetpid).Value
