@@ -55,6 +55,28 @@ func TestFaultPanic(t *testing.T) {
 	waitQuiet(t, tab)
 }
 
+// TestFaultHalt: conf=halt stops every other CPU the way machine_halt does,
+// then spins in its worker with no import to tell the host. The page must
+// call it a halt (not a panic, not a hang), show the console tail, and end
+// every worker, the spinning one too.
+func TestFaultHalt(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "console,halt")))
+	tab.WaitJS("the halt panel", `!document.getElementById('error-panel').hidden`, 90*time.Second)
+	assert.Equal(t, "The machine halted", Eval[string](tab, `document.getElementById('error-title').textContent`))
+	assert.Contains(t, Eval[string](tab, `document.getElementById('error-message').textContent`), "stopped its CPUs")
+	assert.Contains(t, Eval[string](tab, `document.getElementById('error-stack').textContent`), "reboot: System halted")
+	assert.False(t, Eval[bool](tab, `document.getElementById('reboot').hidden`), "a Reboot button")
+	assert.Equal(t, "halted", Eval[string](tab, `gohost.status().stage`))
+	out := Eval[string](tab, `gohost.output()`)
+	assert.Regexp(t, `CONF DONE \d+ 0`, out)
+	assert.Regexp(t, `CONF halt stopping cpu 0`, out)
+	waitQuiet(t, tab)
+}
+
 // TestFaultExceptions boots only the exceptions scenario (traps in user
 // programs and in a kernel thread, each through raise_exception) and
 // requires each of its checks to pass and the machine to go on: CONF DONE

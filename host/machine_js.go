@@ -568,6 +568,8 @@ func (m *Machine) handle(ev bridge.Event) {
 			var later js.Func
 			later = js.FuncOf(func(js.Value, []js.Value) any {
 				later.Release()
+				// A panic reported meanwhile but not yet drained wins.
+				m.service()
 				if !m.stopped {
 					m.drainConsole()
 					m.halt("the kernel stopped its CPUs (halt, reboot or power-off)")
@@ -690,7 +692,7 @@ var StallAfter = 30 * time.Second
 
 func (m *Machine) halt(reason string) {
 	m.setStage("halted", reason)
-	m.ev.Error(ErrorEvent{Title: "The machine halted", Message: reason})
+	m.ev.Error(ErrorEvent{Title: "The machine halted", Message: reason, Stack: m.transcript.Tail(4096)})
 	m.Stop()
 }
 

@@ -110,8 +110,9 @@ int conf_selected(const char *name)
 		return 0;
 	if (list_has(buf, name))
 		return 1;
-	/* "all" selects every scenario except panic (which ends the machine) */
-	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "bench");
+	/* "all" selects every scenario except panic and halt (which end the
+	   machine) */
+	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "halt") && strcmp(name, "bench");
 }
 
 int bench_selected(const char *name)

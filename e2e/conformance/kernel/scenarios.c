@@ -600,6 +600,25 @@ static int panic_fn(void *a)
 		atomic_sleep_ns(100000000);
 }
 
+/* halt (not a numbered scenario, only when asked): machine_halt as the
+   generic reboot code does it: stop every other CPU, say so, then spin in
+   this worker for good. No host import tells the host; it must see "CPUs
+   stopped without a panic", report a halt and end every worker, the
+   spinning one too (ABI 10.18). */
+static int halt_fn(void *a)
+{
+	(void)a;
+	int me = current()->cpu;
+	for (int n = 0; n < NR_CPUS; n++)
+		if (n != me && cpus[n].online) {
+			printk("CONF halt stopping cpu %d\n", n);
+			wasm_stop_cpu(n);
+		}
+	printk("reboot: System halted\n");
+	for (volatile int spin = 0;; spin++)
+		;
+}
+
 /* ---- benchmarks ---- */
 static volatile int bench_flag;
 
@@ -821,6 +840,8 @@ int kernel_init(void *arg)
 	if (conf_selected("panic")) {
 		int c = other_cpu();
 		kthread_create(panic_fn, NULL, "panic", c, 0);
+	} else if (conf_selected("halt")) {
+		kthread_create(halt_fn, NULL, "halt", other_cpu(), 0);
 	}
 	wait_cond(NULL, NULL, -1);
 	return 0;
