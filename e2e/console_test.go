@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var inputGot = regexp.MustCompile(`CONF input got ([0-9a-f ]+)`)
@@ -83,6 +86,48 @@ func TestConsoleOutputUTF8Split(t *testing.T) {
 			t.Fatalf("CONFBLOB %02d missing from the terminal", i)
 		}
 	}
+}
+
+// TestConsoleHiddenTab: a tab in the background still gets all its output,
+// promptly. With the window minimised (the page is "hidden", where Chromium
+// throttles chained timers to one a second) and after 12 s hidden, the
+// machine reboots and prints 8 MiB; every byte must reach the host and be
+// parsed by xterm.js within a bound that a once-a-second drain would miss
+// only with luck, and far within it in practice (about 2 s here).
+func TestConsoleHiddenTab(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	tab.cdpDo("minimise the window", func(ctx context.Context, tg *chromedp.Target) error {
+		w, err := cdp.Call(ctx, tg, browser.GetWindowForTarget, browser.GetWindowForTargetParams{})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, tg, browser.SetWindowBounds, browser.SetWindowBoundsParams{WindowID: w.WindowID, Bounds: &browser.Bounds{WindowState: browser.WindowStateMinimized}})
+		return err
+	})
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "console", "bench=output")))
+	tab.WaitJS("the first boot", `!!globalThis.gohost && /CONF DONE/.test(gohost.output())`, 60*time.Second)
+	require.Equal(t, "hidden", Eval[string](tab, `document.visibilityState`))
+	time.Sleep(12 * time.Second)
+
+	start := time.Now()
+	Eval[chromedp.Void](tab, `gohost.reboot()`)
+	tab.WaitJS("CONF DONE after the reboot", `/CONF DONE/.test(gohost.output())`, 60*time.Second)
+	// term.write('', cb) calls back once xterm.js has parsed everything
+	// written before it.
+	require.True(t, Eval[bool](tab, `new Promise((ok) => linuxWasmPage.term.write('', () => ok(true)))`))
+	took := time.Since(start)
+	t.Logf("hidden tab: reboot, 8 MiB of output and its parsing in %v", took.Round(time.Millisecond))
+	assert.Less(t, took, 30*time.Second)
+
+	assert.Equal(t, "hidden", Eval[string](tab, `document.visibilityState`))
+	const payload = 8 << 20
+	out := Eval[int](tab, `gohost.status().consoleOut`)
+	assert.Greater(t, out, payload)
+	assert.Equal(t, out, Eval[int](tab, `new TextEncoder().encode(gohost.output()).length`), "the transcript holds every byte")
+	assert.Contains(t, tab.TerminalText(), "CONF DONE", "the terminal shows the end")
 }
 
 // pressKeys sends one keyDown (with its text) and one keyUp per character,
