@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,62 @@ func TestConsoleHiddenTab(t *testing.T) {
 	assert.Greater(t, out, payload)
 	assert.Equal(t, out, Eval[int](tab, `new TextEncoder().encode(gohost.output()).length`), "the transcript holds every byte")
 	assert.Contains(t, tab.TerminalText(), "CONF DONE", "the terminal shows the end")
+}
+
+// slowTermJS makes the page's terminal a slow consumer: writes queue up and
+// reach xterm.js at about 20 KB per 10 ms, and __slow records how far the
+// host got ahead of what the terminal had parsed.
+const slowTermJS = `(() => {
+  const term = linuxWasmPage.term, write = term.write.bind(term), q = [];
+  const s = globalThis.__slow = {handed: 0, parsed: 0, maxAhead: 0, queued: () => q.length};
+  term.write = (d, cb) => {
+    if (typeof d === 'string') { write(d, cb); return; }
+    s.handed += d.length;
+    s.maxAhead = Math.max(s.maxAhead, s.handed - s.parsed);
+    q.push([d, cb]);
+  };
+  setInterval(() => {
+    for (let budget = 20000; budget > 0 && q.length;) {
+      const [d, cb] = q[0];
+      if (d.length > budget) { write(d.subarray(0, budget)); q[0][0] = d.subarray(budget); s.parsed += budget; break; }
+      q.shift(); budget -= d.length;
+      write(d, () => { s.parsed += d.length; if (cb) cb(); });
+    }
+  }, 10);
+})()`
+
+// TestConsoleFlowControl: with a terminal that parses at about 2 MB/s, the
+// kernel prints 8 MiB. The host must stay at most ConsoleBacklogMax (1 MiB)
+// ahead of the terminal and hold the rest back in the ring, which slows the
+// kernel instead of piling output up in xterm.js (which discards writes
+// beyond 50 MB queued); every byte still arrives.
+func TestConsoleFlowControl(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	bootConformance(t, tab, conformanceCmdline(t, "console"), 40*time.Second)
+	Eval[chromedp.Void](tab, slowTermJS)
+	cmd := conformanceCmdline(t, "console", "bench=output")
+	Eval[chromedp.Void](tab, `gohost.boot({kernel: '/conformance/vmlinux.wasm', initrd: '/conformance/initramfs.cpio', cmdline: `+jsString(cmd)+`})`)
+	tab.WaitJS("CONF DONE", `/CONF DONE/.test(gohost.output())`, 60*time.Second)
+	tab.WaitJS("the terminal caught up", `__slow.queued() === 0 && __slow.parsed === gohost.status().consoleOut`, 30*time.Second)
+
+	type slow struct{ Handed, Parsed, MaxAhead, Out int }
+	s := Eval[slow](tab, `({Handed: __slow.handed, Parsed: __slow.parsed, MaxAhead: __slow.maxAhead, Out: gohost.status().consoleOut})`)
+	t.Logf("handed %d, parsed %d, at most %d ahead of the terminal", s.Handed, s.Parsed, s.MaxAhead)
+	assert.Greater(t, s.Out, 8<<20)
+	assert.Equal(t, s.Out, s.Handed, "every byte reached the terminal")
+	assert.LessOrEqual(t, s.MaxAhead, 1<<20, "the host ran ahead of the terminal")
+	// 8 MiB with 4 MiB of ring and 1 MiB ahead: at least 3 MiB had to be
+	// parsed at ~2 MB/s while the kernel printed, so it cannot have printed
+	// at more than ~5.5 MB/s (11 MB/s unthrottled on the reference VM).
+	m := regexp.MustCompile(`BENCH output (\d+) KiB/s`).FindStringSubmatch(Eval[string](tab, `gohost.output()`))
+	require.NotNil(t, m, "the output benchmark's line")
+	kib, _ := strconv.Atoi(m[1])
+	t.Logf("kernel-side output rate: %d KiB/s", kib)
+	assert.Less(t, kib, 6000, "the kernel was held back")
+	assert.NotContains(t, tab.TerminalText(), "\uFFFD")
 }
 
 // pressKeys sends one keyDown (with its text) and one keyUp per character,

@@ -21,6 +21,7 @@ type API struct {
 	text      *Transcript
 	waiters   []*waiter
 	funcs     []js.Func
+	backlog   safejs.Value // setConsoleBacklog's function, or undefined
 }
 
 type waiter struct {
@@ -53,6 +54,16 @@ func Install(workerURL string) *API {
 	method("input", func(args []js.Value) any {
 		if a.machine != nil && len(args) > 0 {
 			a.machine.Input(args[0].String())
+		}
+		return nil
+	})
+	// setConsoleBacklog(fn): fn() says how many console bytes the page has
+	// been given and not yet consumed; the host stays ConsoleBacklogMax
+	// ahead of it at most (see Machine.drainConsoleUpTo).
+	method("setConsoleBacklog", func(args []js.Value) any {
+		a.backlog = safejs.Value{}
+		if len(args) > 0 && args[0].Type() == js.TypeFunction {
+			a.backlog = safejs.Safe(args[0])
 		}
 		return nil
 	})
@@ -273,6 +284,21 @@ func (a *API) Console(b js.Value) {
 	if len(a.waiters) > 0 {
 		a.checkWaiters()
 	}
+}
+
+func (a *API) ConsoleBacklog() int {
+	if a.backlog.IsUndefined() {
+		return 0
+	}
+	v, err := a.backlog.Invoke()
+	if err != nil {
+		return 0
+	}
+	n, err := v.Int()
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func (a *API) Log(text string) { a.emit("log", text) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"runtime"
 	"strconv"
 	"syscall/js"
@@ -45,6 +46,9 @@ type Events interface {
 	Stage(stage, detail string)
 	Progress(what string, loaded, total int, cached bool)
 	Console(bytes js.Value) // a Uint8Array of raw console output
+	// ConsoleBacklog is how many bytes of console output the page has been
+	// given but not yet consumed (the terminal's queue), or 0 if unknown.
+	ConsoleBacklog() int
 	Log(text string)
 	Error(e ErrorEvent)
 }
@@ -529,7 +533,7 @@ func (m *Machine) service() {
 			return
 		}
 	}
-	m.drainConsole()
+	m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
 	m.flushInput()
 	backlog := int(m.br.Jobs.Backlog())
 	if n := SpawnCount(backlog, int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
@@ -550,6 +554,12 @@ func (m *Machine) service() {
 	}
 	m.watchStall()
 }
+
+// ConsoleBacklogMax is how far ahead of the page's terminal the host hands
+// out console output. Beyond it the output waits in the ring, and the kernel
+// waits for room there, instead of piling up in xterm.js, which discards
+// writes once 50 MB are queued.
+const ConsoleBacklogMax = 1 << 20
 
 func (m *Machine) handle(ev bridge.Event) {
 	text := string(ev.Payload)
@@ -632,9 +642,19 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 
 // drainConsole hands everything the guest printed to the page as raw bytes,
 // so UTF-8 sequences split across writes stay whole (10.5).
-func (m *Machine) drainConsole() {
+func (m *Machine) drainConsole() { m.drainConsoleUpTo(math.MaxInt) }
+
+// drainConsoleUpTo hands the page at most limit bytes of console output.
+func (m *Machine) drainConsoleUpTo(limit int) {
 	out := m.br.ConsoleOut
-	n := out.Len()
+	avail := out.Len()
+	if avail > 0 && limit <= 0 {
+		// The terminal is behind: look again soon, and do not call the
+		// guest silent meanwhile.
+		m.flowing, m.lastOut = true, time.Now()
+		return
+	}
+	n := uint32(min(int64(avail), int64(limit)))
 	if n == 0 {
 		return
 	}
@@ -645,7 +665,7 @@ func (m *Machine) drainConsole() {
 	m.br.M.Notify(out.HeadAddr(), 1<<30) // writers waiting for room
 	m.consoleOut += uint64(n)
 	m.lastOut = time.Now()
-	m.flowing = n >= flowingBytes
+	m.flowing = n >= flowingBytes || n < avail
 	mark := m.transcript.Mark()
 	m.transcript.Add(chunk)
 	if m.stage == "boot" {

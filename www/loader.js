@@ -447,9 +447,16 @@
         setProgress(-1, `${what}: ${fmtBytes(ev.loaded)}`);
       }
     });
+    // Flow control: the host asks how much the terminal still has to
+    // parse and keeps at most 1 MiB ahead of it, so xterm.js never queues
+    // enough to discard a write.
+    let termBacklog = 0;
+    host.setConsoleBacklog(() => termBacklog);
     host.on('console', (bytes) => {
       recordConsole(bytes);
-      state.term.write(bytes);
+      const n = bytes.length;
+      termBacklog += n;
+      state.term.write(bytes, () => { termBacklog -= n; });
     });
     host.on('log', (text) => hostLog(text));
     host.on('error', (e) => showError({
