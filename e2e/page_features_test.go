@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -738,20 +739,25 @@ func testPasteCopyCtrlC(t *testing.T) {
 	// terminator byte '~').
 	pastes := []struct {
 		text string
-		key  string
+		key  string // "" is the context menu's Paste (see contextMenuPaste)
 		mods []chromedp.Modifier
 	}{
 		{"first line\nzweite Zeile: äöü €\n", kb.Insert, []chromedp.Modifier{chromedp.ModifierShift}},
 		// Longer than the host's 4 KiB input staging buffer, with 3-byte
 		// characters across its boundaries: arrives whole and in order.
 		{strings.Repeat("ab€", 1000) + "\n", kb.Insert, []chromedp.Modifier{chromedp.ModifierShift}},
+		{"from the menu: ü\n", "", nil},
 		{"echo 'multi\nline'\r\nend~", "V", []chromedp.Modifier{chromedp.ModifierCtrl, chromedp.ModifierShift}},
 	}
 	want := "\x03"
 	for _, p := range pastes {
 		j, _ := json.Marshal(p.text)
 		Eval[chromedp.Void](tab, fmt.Sprintf(`navigator.clipboard.writeText(%s)`, j))
-		tab.keys("paste", p.key, p.mods...)
+		if p.key == "" {
+			contextMenuPaste(t, tab)
+		} else {
+			tab.keys("paste", p.key, p.mods...)
+		}
 		want += regexp.MustCompile(`\r?\n`).ReplaceAllString(p.text, "\r")
 		wantHex := hex.EncodeToString([]byte(want))
 		tab.WaitJS("the paste echoed", fmt.Sprintf(`(() => { let h = ''; for (const m of gohost.output().matchAll(/CONF input got ([0-9a-f ]+)\r\n/g)) h += m[1].replace(/ /g, ''); return h.length >= %d; })()`, len(wantHex)), 15*time.Second)
@@ -760,6 +766,31 @@ func testPasteCopyCtrlC(t *testing.T) {
 	out := tab.waitDone(20 * time.Second)
 	assert.Regexp(t, `CONF input terminator PASS`, out)
 	requireAllPassed(t, out)
+}
+
+// contextMenuPaste does what choosing Paste in the terminal's context menu
+// does: a right click (xterm.js moves its textarea under the pointer so the
+// browser's menu offers Paste for it), then the browser's own paste command
+// on the focused element, which fires a native paste event. Headless
+// Chromium shows no menu to click, so the command is sent directly.
+func contextMenuPaste(t *testing.T, tab *Tab) {
+	t.Helper()
+	type pt struct{ X, Y float64 }
+	c := Eval[pt](tab, `(() => { const r = document.querySelector('#terminal .xterm-screen').getBoundingClientRect(); return {X: r.left + r.width / 2, Y: r.top + r.height / 2}; })()`)
+	require.NoError(t, chromedp.Do(tab.ctx, chromedp.MouseClickXY(c.X, c.Y, chromedp.ButtonRight)))
+	tab.WaitJS("the textarea under the pointer", `document.activeElement && document.activeElement.classList.contains('xterm-helper-textarea')`, 5*time.Second)
+	tab.cdpDo("the paste command", func(ctx context.Context, tg *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			p := input.DispatchKeyEventParams{Type: typ}
+			if typ == input.DispatchKeyEventTypeRawKeyDown {
+				p.Commands = []string{"paste"}
+			}
+			if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Resize: the terminal follows the window size (fit addon).
