@@ -32,27 +32,48 @@ func waitQuiet(t *testing.T, tab *Tab) {
 	assert.EqualValues(t, before, st["consoleOut"], "console output after the machine stopped")
 }
 
-// TestFaultPanic: conf=panic stops every other CPU, then wasm_panic; the page
-// shows the panic panel with the kernel's message and every worker is gone.
-func TestFaultPanic(t *testing.T) {
+// endedPanel is what the page must show when the kernel ends the machine.
+type endedPanel struct {
+	title    string
+	message  *regexp.Regexp
+	stack    string // in the panel's console tail
+	stage    string
+	printed  string // a line the kernel printed before the end
+	notAfter string // a line the kernel prints only if the host came back
+}
+
+// machineEnds boots conf and checks the panel, the stage and the output, then
+// that every worker is gone.
+func machineEnds(t *testing.T, conf string, want endedPanel) {
+	t.Helper()
 	if !hasConformance {
 		t.Fatal("conformance kernel not built (make conformance)")
 	}
 	tab := newTab(t, 2*time.Minute)
-	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "panic")))
-	tab.WaitJS("the panic panel", `!document.getElementById('error-panel').hidden`, 90*time.Second)
-	assert.Equal(t, "Kernel panic", Eval[string](tab, `document.getElementById('error-title').textContent`))
-	assert.Equal(t, "conformance panic test", Eval[string](tab, `document.getElementById('error-message').textContent`))
-	// The panel carries the console tail (the stack element).
-	assert.Contains(t, Eval[string](tab, `document.getElementById('error-stack').textContent`), "CONF panic stopping cpu")
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, conf)))
+	tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 90*time.Second)
+	assert.Equal(t, want.title, Eval[string](tab, `document.getElementById('error-title').textContent`))
+	assert.Regexp(t, want.message, Eval[string](tab, `document.getElementById('error-message').textContent`))
+	assert.Contains(t, Eval[string](tab, `document.getElementById('error-stack').textContent`), want.stack)
 	assert.False(t, Eval[bool](tab, `document.getElementById('reboot').hidden`), "a Reboot button")
-	st := Eval[map[string]any](tab, `gohost.status()`)
-	assert.Equal(t, "panic", st["stage"])
+	assert.Equal(t, want.stage, Eval[string](tab, `gohost.status().stage`))
 	out := Eval[string](tab, `gohost.output()`)
 	assert.Regexp(t, `CONF DONE \d+ 0`, out)
-	assert.Regexp(t, `CONF panic stopping cpu 0`, out)
-	assert.NotContains(t, out, "end Kernel panic", "the host returned from wasm_panic")
+	assert.Contains(t, out, want.printed)
+	if want.notAfter != "" {
+		assert.NotContains(t, out, want.notAfter, "the host returned to the kernel")
+	}
 	waitQuiet(t, tab)
+}
+
+// TestFaultPanic: conf=panic stops every other CPU, then wasm_panic; the page
+// shows the panic panel with the kernel's message and every worker is gone.
+func TestFaultPanic(t *testing.T) {
+	machineEnds(t, "panic", endedPanel{
+		title: "Kernel panic", message: regexp.MustCompile(`^conformance panic test$`),
+		stack: "CONF panic stopping cpu", stage: "panic",
+		printed: "CONF panic stopping cpu 0", notAfter: "end Kernel panic",
+	})
 }
 
 // TestFaultHalt: conf=halt stops every other CPU the way machine_halt does,
@@ -60,21 +81,11 @@ func TestFaultPanic(t *testing.T) {
 // call it a halt (not a panic, not a hang), show the console tail, and end
 // every worker, the spinning one too.
 func TestFaultHalt(t *testing.T) {
-	if !hasConformance {
-		t.Fatal("conformance kernel not built (make conformance)")
-	}
-	tab := newTab(t, 2*time.Minute)
-	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "console,halt")))
-	tab.WaitJS("the halt panel", `!document.getElementById('error-panel').hidden`, 90*time.Second)
-	assert.Equal(t, "The machine halted", Eval[string](tab, `document.getElementById('error-title').textContent`))
-	assert.Contains(t, Eval[string](tab, `document.getElementById('error-message').textContent`), "stopped its CPUs")
-	assert.Contains(t, Eval[string](tab, `document.getElementById('error-stack').textContent`), "reboot: System halted")
-	assert.False(t, Eval[bool](tab, `document.getElementById('reboot').hidden`), "a Reboot button")
-	assert.Equal(t, "halted", Eval[string](tab, `gohost.status().stage`))
-	out := Eval[string](tab, `gohost.output()`)
-	assert.Regexp(t, `CONF DONE \d+ 0`, out)
-	assert.Regexp(t, `CONF halt stopping cpu 0`, out)
-	waitQuiet(t, tab)
+	machineEnds(t, "console,halt", endedPanel{
+		title: "The machine halted", message: regexp.MustCompile(`stopped its CPUs`),
+		stack: "reboot: System halted", stage: "halted",
+		printed: "CONF halt stopping cpu 0",
+	})
 }
 
 // TestFaultExceptions boots only the exceptions scenario (traps in user

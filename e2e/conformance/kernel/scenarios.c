@@ -584,15 +584,22 @@ static void scen_stacktrace(void)
 }
 
 /* ---- 17 panic ---- */
-static int panic_fn(void *a)
+/* What panic, machine_halt and friends do first: stop every other online
+   CPU (smp_send_stop), saying so on the console for the host test. */
+static void stop_other_cpus(const char *why)
 {
-	(void)a;
 	int me = current()->cpu;
 	for (int n = 0; n < NR_CPUS; n++)
 		if (n != me && cpus[n].online) {
-			printk("CONF panic stopping cpu %d\n", n);
+			printk("CONF %s stopping cpu %d\n", why, n);
 			wasm_stop_cpu(n);
 		}
+}
+
+static int panic_fn(void *a)
+{
+	(void)a;
+	stop_other_cpus("panic");
 	printk("Kernel panic - not syncing: conformance panic test\n");
 	wasm_panic("conformance panic test");
 	printk("---[ end Kernel panic - not syncing: conformance panic test ]---\n");
@@ -608,12 +615,7 @@ static int panic_fn(void *a)
 static int halt_fn(void *a)
 {
 	(void)a;
-	int me = current()->cpu;
-	for (int n = 0; n < NR_CPUS; n++)
-		if (n != me && cpus[n].online) {
-			printk("CONF halt stopping cpu %d\n", n);
-			wasm_stop_cpu(n);
-		}
+	stop_other_cpus("halt");
 	printk("reboot: System halted\n");
 	for (volatile int spin = 0;; spin++)
 		;
