@@ -304,62 +304,66 @@ func (m *Machine) Boot() (err error) {
 // fetch downloads a file with progress events and returns it both as Go
 // bytes and as a JS Uint8Array.
 func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
-	resp, err := await(js.Global().Call("fetch", url))
-	if err != nil {
-		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, err)}
+	var r jsReader
+	resp := r.await(r.call(safejs.Global(), "fetch", url))
+	if r.err != nil {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, r.err)}
 	}
-	if !resp.Get("ok").Bool() {
-		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, resp.Get("status").Int(), resp.Get("statusText").String())}
+	if !r.bool(r.get(resp, "ok")) && r.err == nil {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, r.int(r.get(resp, "status")), r.str(r.get(resp, "statusText")))}
 	}
-	total := contentLength(resp.Get("headers"))
-	reader := resp.Get("body").Call("getReader")
-	var chunks []js.Value
+	total := contentLength(&r, r.get(resp, "headers"))
+	reader := r.call(r.get(resp, "body"), "getReader")
+	var chunks []safejs.Value
 	loaded := 0
-	for {
-		r, err := await(reader.Call("read"))
-		if err != nil {
-			return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, err)}
-		}
-		if r.Get("done").Bool() {
+	for r.err == nil {
+		res := r.await(r.call(reader, "read"))
+		if r.bool(r.get(res, "done")) || r.err != nil {
 			break
 		}
-		c := r.Get("value")
+		c := r.get(res, "value")
 		chunks = append(chunks, c)
-		loaded += c.Length()
+		loaded += r.length(c)
 		t := total
 		if loaded > t {
 			t = 0 // compressed transfer: the length header counted other bytes
 		}
 		m.ev.Progress(what, loaded, t, false)
 	}
-	all := js.Global().Get("Uint8Array").New(loaded)
+	if r.err != nil {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
+	}
+	all := r.new(r.get(safejs.Global(), "Uint8Array"), loaded)
 	at := 0
 	for _, c := range chunks {
-		all.Call("set", c, at)
-		at += c.Length()
+		r.call(all, "set", c, at)
+		at += r.length(c)
 	}
 	b := make([]byte, loaded)
-	js.CopyBytesToGo(b, all)
-	m.ev.Progress(what, loaded, loaded, cachedResponse(resp.Get("url").String()))
-	return b, all, nil
+	if r.err == nil {
+		_, err := safejs.CopyBytesToGo(b, all)
+		r.keep(err)
+	}
+	cached := cachedResponse(&r, r.str(r.get(resp, "url")))
+	if r.err != nil {
+		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot read the %s downloaded from %s: %v", what, url, r.err)}
+	}
+	m.ev.Progress(what, loaded, loaded, cached)
+	return b, safejs.Unsafe(all), nil
 }
 
 // contentLength is the size of the body as the page will read it: the
 // server's X-Decoded-Length when it compresses (cmd/serve sends it), the
 // Content-Length when it does not, else 0 (unknown: progress shows bytes only).
-func contentLength(h js.Value) int {
+func contentLength(r *jsReader, h safejs.Value) int {
 	header := func(name string) (int, bool) {
-		v := h.Call("get", name)
-		if v.Type() != js.TypeString {
-			return 0, false
-		}
-		n, err := strconv.Atoi(v.String())
+		n, err := strconv.Atoi(r.str(r.call(h, "get", name)))
 		return n, err == nil && n >= 0
 	}
 	if n, ok := header("x-decoded-length"); ok {
 		return n
 	}
-	if enc := h.Call("get", "content-encoding"); enc.Type() == js.TypeString && enc.String() != "identity" {
+	if enc := r.str(r.call(h, "get", "content-encoding")); enc != "" && enc != "identity" {
 		return 0
 	}
 	n, _ := header("content-length")
@@ -368,16 +372,18 @@ func contentLength(h js.Value) int {
 
 // cachedResponse tells from Resource Timing whether the browser served the
 // file from its cache (no bytes transferred).
-func cachedResponse(url string) bool {
-	entries := js.Global().Get("performance").Call("getEntriesByName", url)
-	if entries.Length() == 0 {
+func cachedResponse(r *jsReader, url string) bool {
+	entries := r.call(r.get(safejs.Global(), "performance"), "getEntriesByName", url)
+	n := r.length(entries)
+	if n == 0 || r.err != nil {
 		return false
 	}
-	e := entries.Index(entries.Length() - 1)
+	e, err := entries.Index(n - 1)
+	r.keep(err)
 	// Served from the cache outright (nothing transferred) or revalidated
 	// (a 304: only headers transferred).
-	transfer, encoded := e.Get("transferSize").Int(), e.Get("encodedBodySize").Int()
-	return e.Get("decodedBodySize").Int() > 0 && transfer < encoded
+	transfer, encoded := r.int(r.get(e, "transferSize")), r.int(r.get(e, "encodedBodySize"))
+	return r.int(r.get(e, "decodedBodySize")) > 0 && transfer < encoded
 }
 
 // createMemories creates the kernel's shared memory from its declared limits
