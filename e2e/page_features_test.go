@@ -949,6 +949,27 @@ func testAPI(t *testing.T) {
 		}
 	}
 	assert.True(t, sawError, "an 'error' event for the failed download")
+
+	// Options of the wrong type or out of range are refused by name, before
+	// anything changes (the running machine goes on).
+	Eval[chromedp.Void](tab, `gohost.boot({kernel: '/conformance/vmlinux.wasm', initrd: '/conformance/initramfs.cpio', cmdline: 'conf=console maxcpus=2'})`)
+	tab.WaitJS("a machine running", `gohost.status().stage === 'running' || gohost.status().stage === 'ready'`, 30*time.Second)
+	for opts, want := range map[string]string{
+		`{poolFloor: 999}`:       "poolFloor must be a whole number from 0 to 64",
+		`{poolCeiling: -1}`:      "poolCeiling must be a whole number from 0 to 512",
+		`{poolFloor: 1.5}`:       "poolFloor must be a whole number",
+		`{poolFloor: '4'}`:       "poolFloor must be a whole number",
+		`{kernel: 5}`:            "kernel must be a string",
+		`{cmdline: ['a']}`:       "cmdline must be a string",
+		`{files: 'notes.txt'}`:   "files must be an array of File objects",
+		`'conf=console'`:         "the options must be an object",
+		`{files: [{name: 'x'}]}`: "cannot read x",
+	} {
+		msg := Eval[string](tab, `gohost.boot(`+opts+`).then(() => 'resolved', (e) => e.message)`)
+		assert.Contains(t, msg, want, "gohost.boot(%s)", opts)
+	}
+	assert.Contains(t, []string{"running", "ready"}, Eval[string](tab, `gohost.status().stage`), "the refused boots changed nothing")
+	assert.Equal(t, 2, Eval[int](tab, `gohost.status().cpus`))
 }
 
 // DocsScreenshot writes docs/screenshot.png (the README's picture) when

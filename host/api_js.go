@@ -2,6 +2,9 @@ package host
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
@@ -118,36 +121,16 @@ func promise(f func() (any, error)) js.Value {
 }
 
 func (a *API) boot(args []js.Value) any {
-	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline, PoolFloor: DefaultPoolFloor, PoolCeiling: DefaultPoolCeiling}
-	var files js.Value
-	if len(args) > 0 && args[0].Type() == js.TypeObject {
-		o := args[0]
-		if v := o.Get("kernel"); v.Type() == js.TypeString {
-			opts.KernelURL = v.String()
-		}
-		if v := o.Get("initrd"); v.Type() == js.TypeString {
-			opts.InitrdURL = v.String()
-		}
-		if v := o.Get("cmdline"); v.Type() == js.TypeString {
-			opts.Cmdline = v.String()
-		}
-		if v := o.Get("poolFloor"); v.Type() == js.TypeNumber {
-			if n := v.Int(); n >= 0 && n <= 64 {
-				opts.PoolFloor = n
-			}
-		}
-		if v := o.Get("poolCeiling"); v.Type() == js.TypeNumber {
-			if n := v.Int(); n >= 0 && n <= WorkerLimit {
-				opts.PoolCeiling = n
-			}
-		}
-		if v := o.Get("readyPattern"); v.Type() == js.TypeString {
-			opts.ReadyPattern = v.String()
-		}
-		files = o.Get("files")
+	o := safejs.Undefined()
+	if len(args) > 0 {
+		o = safejs.Safe(args[0])
 	}
+	opts, files, err := bootOptions(o)
 	return promise(func() (any, error) {
-		if files.Type() == js.TypeObject {
+		if err != nil {
+			return nil, err // refused before anything changes
+		}
+		if !files.IsUndefined() && !files.IsNull() {
 			fs, err := readFiles(files)
 			if err != nil {
 				return nil, err
@@ -156,6 +139,69 @@ func (a *API) boot(args []js.Value) any {
 		}
 		return nil, a.start(opts)
 	})
+}
+
+// bootOptions reads gohost.boot's options. A key present with the wrong type
+// or an out-of-range value is an error that names it, never silently ignored;
+// undefined and null mean the default.
+func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
+	opts := Options{KernelURL: DefaultKernelURL, InitrdURL: DefaultInitrdURL, Cmdline: DefaultCmdline, PoolFloor: DefaultPoolFloor, PoolCeiling: DefaultPoolCeiling}
+	files := safejs.Undefined()
+	if o.IsUndefined() || o.IsNull() {
+		return opts, files, nil
+	}
+	if o.Type() != safejs.TypeObject {
+		return opts, files, errors.New("gohost.boot: the options must be an object")
+	}
+	get := func(key string) (safejs.Value, bool, error) {
+		v, err := o.Get(key)
+		if err != nil {
+			return v, false, err
+		}
+		return v, !v.IsUndefined() && !v.IsNull(), nil
+	}
+	str := func(key string, dst *string) error {
+		v, ok, err := get(key)
+		if err != nil || !ok {
+			return err
+		}
+		if v.Type() != safejs.TypeString {
+			return fmt.Errorf("gohost.boot: %s must be a string", key)
+		}
+		*dst, err = v.String()
+		return err
+	}
+	count := func(key string, max int, dst *int) error {
+		v, ok, err := get(key)
+		if err != nil || !ok {
+			return err
+		}
+		f := -1.0
+		if v.Type() == safejs.TypeNumber {
+			if f, err = v.Float(); err != nil {
+				return err
+			}
+		}
+		if f < 0 || f > float64(max) || f != math.Trunc(f) {
+			return fmt.Errorf("gohost.boot: %s must be a whole number from 0 to %d", key, max)
+		}
+		*dst = int(f)
+		return nil
+	}
+	for _, err := range []error{
+		str("kernel", &opts.KernelURL), str("initrd", &opts.InitrdURL), str("cmdline", &opts.Cmdline),
+		str("readyPattern", &opts.ReadyPattern),
+		count("poolFloor", 64, &opts.PoolFloor), count("poolCeiling", WorkerLimit, &opts.PoolCeiling),
+	} {
+		if err != nil {
+			return opts, files, err
+		}
+	}
+	files, ok, err := get("files")
+	if err == nil && ok && files.Type() != safejs.TypeObject {
+		err = errors.New("gohost.boot: files must be an array of File objects")
+	}
+	return opts, files, err
 }
 
 func (a *API) reboot([]js.Value) any {
@@ -183,18 +229,31 @@ func (a *API) start(opts Options) error {
 }
 
 // readFiles reads File objects (from a file input or a drop) into memory.
-func readFiles(list js.Value) ([]cpio.File, error) {
+func readFiles(list safejs.Value) ([]cpio.File, error) {
+	var r jsReader
 	var out []cpio.File
-	for i := 0; i < list.Length(); i++ {
-		f := list.Index(i)
-		buf, err := await(f.Call("arrayBuffer"))
-		if err != nil {
-			return nil, errors.New("cannot read " + f.Get("name").String() + ": " + err.Error())
+	n := r.length(list)
+	for i := 0; i < n && r.err == nil; i++ {
+		f, err := list.Index(i)
+		r.keep(err)
+		name := r.str(r.get(f, "name"))
+		buf := r.await(r.call(f, "arrayBuffer"))
+		u := r.new(r.get(safejs.Global(), "Uint8Array"), buf)
+		b := make([]byte, r.length(u))
+		if r.err == nil {
+			_, err := safejs.CopyBytesToGo(b, u)
+			r.keep(err)
 		}
-		u := js.Global().Get("Uint8Array").New(buf)
-		b := make([]byte, u.Length())
-		js.CopyBytesToGo(b, u)
-		out = append(out, cpio.File{Name: f.Get("name").String(), Mode: 0o644, Data: b})
+		if r.err != nil {
+			if name == "" {
+				name = "file " + strconv.Itoa(i+1)
+			}
+			return nil, fmt.Errorf("cannot read %s: %v", name, r.err)
+		}
+		out = append(out, cpio.File{Name: name, Mode: 0o644, Data: b})
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("cannot read the files: %v", r.err)
 	}
 	return out, nil
 }
