@@ -84,28 +84,47 @@ func run(m *testing.M) int {
 	defer srv.Close()
 	baseURL = "http://" + ln.Addr().String()
 
-	userData, err := os.MkdirTemp("", "gohost-e2e-chromium-")
+	ctx, stop, err := startBrowser()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(userData)
-
-	opts := headless.Options(exe, userData)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	// Start the browser now (no deadline on this first run: it would bound
-	// the browser's life).
-	if err := chromedp.Do(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting Chromium:", err)
 		return 1
 	}
+	defer stop()
 	browserCtx = ctx
-	code := m.Run()
-	// Close the browser (and its processes) before the temp dir goes.
-	cancelBrowser()
-	cancelAlloc()
-	return code
+	return m.Run()
+}
+
+// startBrowser starts headless Chromium with a fresh user-data dir; stop
+// closes it (and its processes) and removes the dir.
+func startBrowser() (context.Context, func(), error) {
+	userData, err := os.MkdirTemp("", "gohost-e2e-chromium-")
+	if err != nil {
+		return nil, nil, err
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(chromiumPath(), userData)...)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancelBrowser()
+		cancelAlloc()
+		os.RemoveAll(userData)
+	}
+	// Start the browser now (no deadline on this first run: it would bound
+	// the browser's life).
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return ctx, stop, nil
+}
+
+// ownBrowser starts a browser for one test, closed when the test ends: for
+// measurements that the shared browser's other tabs would disturb.
+func ownBrowser(t *testing.T) context.Context {
+	t.Helper()
+	ctx, stop, err := startBrowser()
+	if err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	t.Cleanup(stop)
+	return ctx
 }

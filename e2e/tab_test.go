@@ -64,10 +64,16 @@ type Tab struct {
 // failed, screenshotted) when the test ends.
 func newTab(t *testing.T, timeout time.Duration) *Tab {
 	t.Helper()
-	if browserCtx == nil {
+	return newTabIn(t, browserCtx, timeout)
+}
+
+// newTabIn is newTab in a given browser (see ownBrowser).
+func newTabIn(t *testing.T, browser context.Context, timeout time.Duration) *Tab {
+	t.Helper()
+	if browser == nil {
 		t.Skip("no browser")
 	}
-	base, cancelTab := chromedp.NewContext(browserCtx)
+	base, cancelTab := chromedp.NewContext(browser)
 	ctx, cancelTimeout := context.WithTimeout(base, timeout)
 	tab := &Tab{t: t, ctx: ctx, base: base}
 	if err := chromedp.Listen(base, tab.onEvent); err != nil {
