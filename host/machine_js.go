@@ -539,7 +539,9 @@ func (m *Machine) service() {
 			return
 		}
 	}
-	m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
+	if m.br.ConsoleOut.Len() > 0 { // the page is asked only when there is output
+		m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
+	}
 	m.flushInput()
 	backlog := int(m.br.Jobs.Backlog())
 	if n := SpawnCount(backlog, int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
