@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/hex"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,10 +153,11 @@ const slowTermJS = `(() => {
 })()`
 
 // TestConsoleFlowControl: with a terminal that parses at about 2 MB/s, the
-// kernel prints 8 MiB. The host must stay at most ConsoleBacklogMax (1 MiB)
-// ahead of the terminal and hold the rest back in the ring, which slows the
-// kernel instead of piling output up in xterm.js (which discards writes
-// beyond 50 MB queued); every byte still arrives.
+// kernel prints 8 MiB. The host must stay at most host.ConsoleBacklogMax
+// (4 MiB) ahead of the terminal and hold the rest back in the ring, where the
+// kernel waits for room, instead of piling output up in xterm.js (which
+// discards writes beyond 50 MB queued); every byte still arrives. Without
+// the gate the host ran 8.2 MB ahead here.
 func TestConsoleFlowControl(t *testing.T) {
 	if !hasConformance {
 		t.Fatal("conformance kernel not built (make conformance)")
@@ -175,15 +175,9 @@ func TestConsoleFlowControl(t *testing.T) {
 	t.Logf("handed %d, parsed %d, at most %d ahead of the terminal", s.Handed, s.Parsed, s.MaxAhead)
 	assert.Greater(t, s.Out, 8<<20)
 	assert.Equal(t, s.Out, s.Handed, "every byte reached the terminal")
-	assert.LessOrEqual(t, s.MaxAhead, 1<<20, "the host ran ahead of the terminal")
-	// 8 MiB with 4 MiB of ring and 1 MiB ahead: at least 3 MiB had to be
-	// parsed at ~2 MB/s while the kernel printed, so it cannot have printed
-	// at more than ~5.5 MB/s (11 MB/s unthrottled on the reference VM).
-	m := regexp.MustCompile(`BENCH output (\d+) KiB/s`).FindStringSubmatch(Eval[string](tab, `gohost.output()`))
-	require.NotNil(t, m, "the output benchmark's line")
-	kib, _ := strconv.Atoi(m[1])
-	t.Logf("kernel-side output rate: %d KiB/s", kib)
-	assert.Less(t, kib, 6000, "the kernel was held back")
+	const backlogMax = 4 << 20 // host.ConsoleBacklogMax (a js-only package)
+	assert.LessOrEqual(t, s.MaxAhead, backlogMax, "the host ran ahead of the terminal")
+	assert.Greater(t, s.MaxAhead, backlogMax/2, "the terminal was behind, as this test needs")
 	assert.NotContains(t, tab.TerminalText(), "\uFFFD")
 }
 

@@ -566,8 +566,10 @@ func (m *Machine) service() {
 // ConsoleBacklogMax is how far ahead of the page's terminal the host hands
 // out console output. Beyond it the output waits in the ring, and the kernel
 // waits for room there, instead of piling up in xterm.js, which discards
-// writes once 50 MB are queued.
-const ConsoleBacklogMax = 1 << 20
+// writes once 50 MB are queued. With the real terminal, same run, five
+// alternations, the gate cost 3% of the throughput into xterm.js at 4 MiB
+// (12.3 vs 12.7 MB/s median) and 8% at 1 MiB.
+const ConsoleBacklogMax = 4 << 20
 
 func (m *Machine) handle(ev bridge.Event) {
 	text := string(ev.Payload)

@@ -448,7 +448,7 @@
       }
     });
     // Flow control: the host asks how much the terminal still has to
-    // parse and keeps at most 1 MiB ahead of it, so xterm.js never queues
+    // parse and keeps at most 4 MiB ahead of it, so xterm.js never queues
     // enough to discard a write.
     let termBacklog = 0;
     host.setConsoleBacklog(() => termBacklog);
