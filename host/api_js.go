@@ -234,16 +234,10 @@ func readFiles(list safejs.Value) ([]cpio.File, error) {
 	var out []cpio.File
 	n := r.length(list)
 	for i := 0; i < n && r.err == nil; i++ {
-		f, err := list.Index(i)
-		r.keep(err)
+		f := r.index(list, i)
 		name := r.str(r.get(f, "name"))
 		buf := r.await(r.call(f, "arrayBuffer"))
-		u := r.new(r.get(safejs.Global(), "Uint8Array"), buf)
-		b := make([]byte, r.length(u))
-		if r.err == nil {
-			_, err := safejs.CopyBytesToGo(b, u)
-			r.keep(err)
-		}
+		b := r.bytes(r.new(r.get(safejs.Global(), "Uint8Array"), buf))
 		if r.err != nil {
 			if name == "" {
 				name = "file " + strconv.Itoa(i+1)

@@ -5,9 +5,9 @@ import (
 )
 
 // jsReader reads a setup-time JavaScript object graph (a fetch response and
-// its stream, Resource Timing entries) through safejs and keeps the first
-// error, so that code reading many properties checks once rather than after
-// every step. After an error every read returns a zero value.
+// its stream, Resource Timing entries, boot files) through safejs and keeps
+// the first error, so that code reading many properties checks once rather
+// than after every step. After an error every read returns a zero value.
 type jsReader struct{ err error }
 
 func (r *jsReader) keep(err error) {
@@ -16,77 +16,56 @@ func (r *jsReader) keep(err error) {
 	}
 }
 
-func (r *jsReader) get(v safejs.Value, name string) safejs.Value {
-	if r.err != nil {
-		return safejs.Undefined()
+// read runs f unless an earlier read failed, and keeps its error.
+func read[T any](r *jsReader, f func() (T, error)) T {
+	var v T
+	if r.err == nil {
+		var err error
+		v, err = f()
+		r.keep(err)
 	}
-	p, err := v.Get(name)
-	r.keep(err)
-	return p
+	return v
+}
+
+func (r *jsReader) get(v safejs.Value, name string) safejs.Value {
+	return read(r, func() (safejs.Value, error) { return v.Get(name) })
 }
 
 func (r *jsReader) call(v safejs.Value, name string, args ...any) safejs.Value {
-	if r.err != nil {
-		return safejs.Undefined()
-	}
-	res, err := v.Call(name, args...)
-	r.keep(err)
-	return res
+	return read(r, func() (safejs.Value, error) { return v.Call(name, args...) })
 }
 
 func (r *jsReader) new(v safejs.Value, args ...any) safejs.Value {
-	if r.err != nil {
-		return safejs.Undefined()
-	}
-	res, err := v.New(args...)
-	r.keep(err)
-	return res
+	return read(r, func() (safejs.Value, error) { return v.New(args...) })
 }
 
-func (r *jsReader) int(v safejs.Value) int {
-	if r.err != nil {
-		return 0
-	}
-	n, err := v.Int()
-	r.keep(err)
-	return n
-}
-
-func (r *jsReader) bool(v safejs.Value) bool {
-	if r.err != nil {
-		return false
-	}
-	b, err := v.Bool()
-	r.keep(err)
-	return b
+func (r *jsReader) int(v safejs.Value) int    { return read(r, v.Int) }
+func (r *jsReader) bool(v safejs.Value) bool  { return read(r, v.Bool) }
+func (r *jsReader) length(v safejs.Value) int { return read(r, v.Length) }
+func (r *jsReader) index(v safejs.Value, i int) safejs.Value {
+	return read(r, func() (safejs.Value, error) { return v.Index(i) })
 }
 
 // str is v as a Go string, or "" when v is not a string (a missing header
 // is null).
 func (r *jsReader) str(v safejs.Value) string {
-	if r.err != nil || v.Type() != safejs.TypeString {
+	if v.Type() != safejs.TypeString {
 		return ""
 	}
-	s, err := v.String()
-	r.keep(err)
-	return s
+	return read(r, v.String)
 }
 
-func (r *jsReader) length(v safejs.Value) int {
-	if r.err != nil {
-		return 0
-	}
-	n, err := v.Length()
-	r.keep(err)
-	return n
+// bytes copies a Uint8Array into Go memory.
+func (r *jsReader) bytes(u safejs.Value) []byte {
+	b := make([]byte, r.length(u))
+	read(r, func() (int, error) { return safejs.CopyBytesToGo(b, u) })
+	return b
 }
 
 // await waits for a promise the reader produced (see await in await_js.go).
 func (r *jsReader) await(p safejs.Value) safejs.Value {
-	if r.err != nil {
-		return safejs.Undefined()
-	}
-	v, err := await(safejs.Unsafe(p))
-	r.keep(err)
-	return safejs.Safe(v)
+	return read(r, func() (safejs.Value, error) {
+		v, err := await(safejs.Unsafe(p))
+		return safejs.Safe(v), err
+	})
 }

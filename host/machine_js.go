@@ -339,11 +339,7 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 		r.call(all, "set", c, at)
 		at += r.length(c)
 	}
-	b := make([]byte, loaded)
-	if r.err == nil {
-		_, err := safejs.CopyBytesToGo(b, all)
-		r.keep(err)
-	}
+	b := r.bytes(all)
 	cached := cachedResponse(&r, r.str(r.get(resp, "url")))
 	if r.err != nil {
 		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot read the %s downloaded from %s: %v", what, url, r.err)}
@@ -378,8 +374,7 @@ func cachedResponse(r *jsReader, url string) bool {
 	if n == 0 || r.err != nil {
 		return false
 	}
-	e, err := entries.Index(n - 1)
-	r.keep(err)
+	e := r.index(entries, n-1)
 	// Served from the cache outright (nothing transferred) or revalidated
 	// (a 304: only headers transferred).
 	transfer, encoded := r.int(r.get(e, "transferSize")), r.int(r.get(e, "encodedBodySize"))
