@@ -67,6 +67,30 @@ func TestConsoleInputReachesKernel(t *testing.T) {
 	}
 }
 
+// TestConsoleCtrlCDuringFlood: while the kernel prints without pause (as
+// `yes` does) a Ctrl-C typed into the terminal reaches it, and the machine's
+// answer shows up soon after: the output queued ahead of it (at most the
+// ring and the terminal's backlog) must not hold it back for long.
+func TestConsoleCtrlCDuringFlood(t *testing.T) {
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	tab := newTab(t, 2*time.Minute)
+	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "flood")))
+	tab.WaitJS("the flood", `!!globalThis.gohost && gohost.status().consoleOut > (8 << 20)`, 60*time.Second)
+	Eval[chromedp.Void](tab, `globalThis.linuxWasmPage.term.focus()`)
+	start := time.Now()
+	pressKeys(t, tab, "c", 2) // Ctrl
+	tab.WaitJS("the kernel's answer", `/CONF flood interrupted PASS/.test(gohost.output())`, 30*time.Second)
+	took := time.Since(start)
+	tab.WaitText("terminal", regexp.MustCompile(`CONF flood interrupted PASS`), 30*time.Second)
+	shown := time.Since(start)
+	t.Logf("Ctrl-C during a flood: answer in the output after %v, on the terminal after %v (%d MB printed)",
+		took.Round(time.Millisecond), shown.Round(time.Millisecond), Eval[int](tab, `gohost.status().consoleOut`)>>20)
+	assert.Less(t, shown, 10*time.Second)
+	assert.NotContains(t, Eval[string](tab, `gohost.output()`), "CONF flood interrupted FAIL")
+}
+
 // TestConsoleOutputUTF8Split: the kernel writes "€" as 1 + 2 bytes in two
 // puts; the terminal must show one "€", not replacement characters.
 func TestConsoleOutputUTF8Split(t *testing.T) {

@@ -111,8 +111,9 @@ int conf_selected(const char *name)
 	if (list_has(buf, name))
 		return 1;
 	/* "all" selects every scenario except panic and halt (which end the
-	   machine) */
-	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "halt") && strcmp(name, "bench");
+	   machine) and flood (which waits for a Ctrl-C) */
+	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "halt") && strcmp(name, "flood") &&
+	       strcmp(name, "bench");
 }
 
 int bench_selected(const char *name)

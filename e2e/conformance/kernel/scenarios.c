@@ -177,6 +177,36 @@ static void scen_input(void)
 		check("input", "terminator", done, "bytes=%d", got_total);
 }
 
+/* flood (not a numbered scenario, only when named): print without pause, as
+   `yes` does, until a Ctrl-C (0x03) arrives on the console, polling for it
+   after every 4 KiB like a tty's receive path between writes. Proves that
+   input gets through while output floods the console. */
+static void scen_flood(void)
+{
+	static char line[128];
+	for (int i = 0; i < 126; i++)
+		line[i] = 'a' + i % 26;
+	line[126] = '\r';
+	line[127] = '\n';
+	int timeout_s = cmdline_int("flood_timeout", 60);
+	check("flood", "ready", 1, "printing until ^C, at most %d s", timeout_s);
+	u64 end = now() + (u64)timeout_s * 1000000000ULL, total = 0, t_stop = 0;
+	while (!t_stop && now() < end) {
+		con_acquire();
+		con_write_raw(line, 128, 128);
+		con_release();
+		total += 128;
+		if (total % 4096)
+			continue;
+		char in[16];
+		int n = wasm_driver_hvc_get(in, sizeof(in));
+		for (int i = 0; i < n; i++)
+			if (in[i] == 3)
+				t_stop = now();
+	}
+	check("flood", "interrupted", t_stop != 0, "bytes=%u", (u32)total);
+}
+
 /* ---- 4 clock ---- */
 static volatile int pp_turn, pp_stop;
 static volatile u64 pp_last;
@@ -779,6 +809,8 @@ int kernel_init(void *arg)
 		scen_console();
 	if (conf_selected("input"))
 		scen_input();
+	if (conf_selected("flood"))
+		scen_flood();
 	if (conf_selected("clock"))
 		scen_clock();
 	if (conf_selected("smp"))
