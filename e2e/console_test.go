@@ -112,12 +112,13 @@ func TestConsoleOutputUTF8Split(t *testing.T) {
 	}
 }
 
-// TestConsoleHiddenTab: a tab in the background still gets all its output,
-// promptly. With the window minimised (the page is "hidden", where Chromium
-// throttles chained timers to one a second) and after 12 s hidden, the
-// machine reboots and prints 8 MiB; every byte must reach the host and be
-// parsed by xterm.js within a bound that a once-a-second drain would miss
-// only with luck, and far within it in practice (about 2 s here).
+// TestConsoleHiddenTab: a tab in the background still gets all its output.
+// With the window minimised (the page is "hidden", where Chromium throttles
+// chained timers to one a second) and after 12 s hidden, the machine reboots
+// and prints 8 MiB; every byte must reach the host and be parsed by xterm.js
+// within 30 s. That bound catches a stalled or starved drain, not Chromium's
+// one-a-second throttling: the drain on a setTimeout chain that the host used
+// before took 2.0-2.3 s here, the waitAsync timer 1.7-2.0 s (same run).
 func TestConsoleHiddenTab(t *testing.T) {
 	if !hasConformance {
 		t.Fatal("conformance kernel not built (make conformance)")
