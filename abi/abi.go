@@ -125,8 +125,11 @@ type KernelSpec struct {
 	// Imports: the memory and the twelve host functions (section 2).
 	Imports []Symbol
 	// SysPrefix: any function import named SysPrefix+<name> whose params
-	// are all in SysParamTypes and whose only result is SysResult is an
-	// unimplemented syscall; the host answers SysStubResult (section 2.14).
+	// are all in SysParamTypes and whose result is SysResult or absent is
+	// an unimplemented syscall; the host answers SysStubResult where there
+	// is a result (section 2.14). A real build imports some of them as
+	// () -> (): the compiler types a reference it only sees through the
+	// syscall table's void (*)(void) cast that way.
 	SysPrefix     string
 	SysParamTypes []wasmbin.ValType
 	SysResult     wasmbin.ValType
@@ -201,12 +204,16 @@ func (k *KernelSpec) Import(name string) *Symbol { return find(k.Imports, name) 
 // Export returns the kernel export with that name, or nil.
 func (k *KernelSpec) Export(name string) *Symbol { return find(k.Exports, name) }
 
-// IsSysStub reports whether an import name and type follow the sys_* rule.
+// IsSysStub reports whether an import name and type follow the sys_* rule:
+// i32/i64 parameters and one i32 result or none.
 func (k *KernelSpec) IsSysStub(name string, t *wasmbin.FuncType) bool {
 	if !strings.HasPrefix(name, k.SysPrefix) || len(name) == len(k.SysPrefix) || t == nil {
 		return false
 	}
-	if len(t.Results) != 1 || t.Results[0] != k.SysResult {
+	switch {
+	case len(t.Results) > 1:
+		return false
+	case len(t.Results) == 1 && t.Results[0] != k.SysResult:
 		return false
 	}
 	for _, p := range t.Params {

@@ -102,8 +102,8 @@ func globalStr(g *wasmbin.GlobalType) string { return g.String() }
 // *MismatchError listing every problem found (not only the first), or nil.
 //
 // Rules: every import must come from "env" and be the memory, one of the
-// twelve host functions with its exact type, or a sys_* stub (i32 result,
-// i32/i64 params). The memory must be imported, shared, 32-bit, with a
+// twelve host functions with its exact type, or a sys_* stub (i32/i64
+// params, one i32 result or none). The memory must be imported, shared, 32-bit, with a
 // maximum of at most 65536 pages. Link-time assertion traps
 // (__bad_udelay, ...) mean a faulty build. Every required export (section
 // 3) must exist with its exact type; optional ones (raise_interrupt, the
@@ -196,7 +196,7 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 				continue
 			}
 			if !k.IsSysStub(name, im.Func) && !wasm64 {
-				ps.add(full, "import %s has type %s, want i32/i64 parameters and an i32 result (unimplemented syscall)", name, im.Func)
+				ps.add(full, "import %s has type %s, want i32/i64 parameters and one i32 result or none (unimplemented syscall)", name, im.Func)
 				continue
 			}
 			info.SysStubs = append(info.SysStubs, SysStub{Name: name, Type: im.Func})
