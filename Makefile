@@ -124,9 +124,9 @@ fuzz:
 	done
 
 ## bench: headless-Chromium benchmarks over the conformance kernel and the page
-# (bench/README.md): table on stdout, bench/results.json. BENCH_FLAGS="-n 3" etc.
+# (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.
 bench: build
-	CHROMIUM=$(CHROMIUM) $(GO) run ./bench $(BENCH_FLAGS)
+	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: gofmt-check vet jsguard

@@ -34,7 +34,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linuxwasm/gohost/cpio"
+	"github.com/linuxwasm/gohost/internal/cpio"
 )
 
 // recorderJS runs in every document before the page's scripts and

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hack-pad/safejs"
-	"github.com/linuxwasm/gohost/cpio"
+	"github.com/linuxwasm/gohost/internal/cpio"
 )
 
 // API is the page-facing facade installed as globalThis.gohost: boot with

@@ -14,8 +14,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/linuxwasm/gohost/abi"
-	"github.com/linuxwasm/gohost/wasmbin"
+	"github.com/linuxwasm/gohost/internal/abi"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 // DefaultCmdline is the original page's command line (section 4).

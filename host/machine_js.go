@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/hack-pad/safejs"
-	"github.com/linuxwasm/gohost/abi"
 	"github.com/linuxwasm/gohost/bridge"
-	"github.com/linuxwasm/gohost/cpio"
-	"github.com/linuxwasm/gohost/wasmgen"
+	"github.com/linuxwasm/gohost/internal/abi"
+	"github.com/linuxwasm/gohost/internal/cpio"
+	"github.com/linuxwasm/gohost/internal/wasmgen"
 )
 
 // Options configure one boot.

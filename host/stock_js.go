@@ -4,7 +4,7 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/linuxwasm/gohost/wasmgen"
+	"github.com/linuxwasm/gohost/internal/wasmgen"
 )
 
 // Starting a worker takes tens of milliseconds (more while a boot keeps both

@@ -17,7 +17,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/linuxwasm/gohost/cpio"
+	"github.com/linuxwasm/gohost/internal/cpio"
 )
 
 type dirList []string

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linuxwasm/gohost/wasmbin"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 // JSON view of abi.json (only the parts the tables mirror).

@@ -5,7 +5,7 @@ package wasmgen
 import (
 	"testing"
 
-	"github.com/linuxwasm/gohost/wasmbin"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

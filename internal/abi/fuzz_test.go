@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/linuxwasm/gohost/wasmbin"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 func FuzzCheckKernel(f *testing.F) {

@@ -14,7 +14,7 @@ package abi
 import (
 	"strings"
 
-	"github.com/linuxwasm/gohost/wasmbin"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 // Symbol is one import or export of the ABI.

@@ -4,7 +4,7 @@
 // kernel in-process on a loopback port, drives headless Chromium through
 // chromedp over the conformance kernel's benchmark scenarios and the page
 // itself, repeats every measurement, and prints a table (median and spread)
-// and writes bench/results.json. See bench/README.md.
+// and writes cmd/bench/results.json. See cmd/bench/README.md.
 package main
 
 import (
@@ -45,7 +45,7 @@ type Bench struct {
 func main() {
 	n := flag.Int("n", 5, "repetitions of every measurement")
 	heavyN := flag.Int("heavy-n", -1, "repetitions of the no-pool create/cpuup/forkexec run (default: -n)")
-	out := flag.String("out", "bench/results.json", "JSON results file")
+	out := flag.String("out", "cmd/bench/results.json", "JSON results file")
 	www := flag.String("www", "www", "the page's directory (built by make build)")
 	conf := flag.String("conformance", "e2e/conformance/testdata", "the conformance kernel's directory")
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")

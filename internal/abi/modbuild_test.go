@@ -1,8 +1,8 @@
 package abi
 
 import (
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/linuxwasm/gohost/internal/wasmenc"
-	"github.com/linuxwasm/gohost/wasmbin"
 )
 
 // Test-only module builder: enough of the binary format to assemble kernels
