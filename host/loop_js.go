@@ -1,0 +1,163 @@
+// Loop: the main thread's service of a running machine, woken by the
+// doorbell: control events, the pool, the stall watch.
+
+package host
+
+import (
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/linuxwasm/gohost/bridge"
+)
+
+// arm waits for the doorbell without blocking: Atomics.waitAsync resolves when
+// a worker rings it, or after a quarter second so pending input and the pool
+// are looked after even when the guest is quiet.
+func (m *Machine) arm() {
+	if m.stopped {
+		return
+	}
+	if m.flowing {
+		// Output is streaming: come back in a few milliseconds and take
+		// everything at once, rather than waking for each of the kernel's
+		// writes (thousands a second, each a trip into Go and a small
+		// terminal write). Interactive echo waits at most this long.
+		// The timer is a waitAsync on a cell nothing notifies, not
+		// setTimeout: a browser throttles chained timers in a hidden tab
+		// (measured in headless Chromium with the window minimised: a
+		// setTimeout(4) chain fired every 1000 ms, this one every 4.3 ms).
+		m.flowing = false
+		m.waitAsync(m.tick, 0, 0, drainInterval)
+		return
+	}
+	m.waitAsync(m.jm.i32, bridge.DoorbellAddr()/4, int32(m.br.Doorbell()), 250)
+}
+
+// waitAsync calls m.wake once i32[index] changes from value or timeoutMs
+// passes (Atomics.waitAsync), or right away if it differs already.
+func (m *Machine) waitAsync(i32 js.Value, index uint32, value int32, timeoutMs int) {
+	r := js.Global().Get("Atomics").Call("waitAsync", i32, index, value, timeoutMs)
+	if r.Get("async").Bool() {
+		r.Get("value").Call("then", m.wake)
+	} else {
+		js.Global().Call("queueMicrotask", m.wake)
+	}
+}
+
+// While the guest prints in bulk (a drain found at least flowingBytes), the
+// main thread drains every drainInterval milliseconds instead of per doorbell.
+const (
+	flowingBytes  = 4096
+	drainInterval = 4
+)
+
+// service does everything the main thread owes the guest, once per doorbell.
+func (m *Machine) service() {
+	if m.stopped {
+		return
+	}
+	for {
+		ev, ok := m.br.NextEvent()
+		if !ok {
+			break
+		}
+		m.handle(ev)
+		if m.stopped {
+			return
+		}
+	}
+	if m.br.ConsoleOut.Len() > 0 { // the page is asked only when there is output
+		m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
+	}
+	m.flushInput()
+	backlog := int(m.br.Jobs.Backlog())
+	if n := SpawnCount(backlog, int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
+		for i := 0; i < n; i++ {
+			m.spawn("pool")
+		}
+	}
+	if backlog > 0 || m.starting > 0 {
+		m.busyAt = time.Now()
+	} else if m.opts.PoolFloor > 0 {
+		// Quiet: keep a few started workers for the next burst, and once the
+		// machine has been quiet for a while let go of what the first burst
+		// did not use.
+		m.assets.stock.fill(quietStock)
+		if time.Since(m.busyAt) > stockTrimAfter {
+			m.assets.stock.trim(quietStock)
+		}
+	}
+	m.watchStall()
+}
+
+func (m *Machine) handle(ev bridge.Event) {
+	text := string(ev.Payload)
+	switch ev.Kind {
+	case bridge.EvLog:
+		m.ev.Log(m.workerName(ev.Arg) + ": " + text)
+	case bridge.EvReady:
+		m.starting--
+	case bridge.EvTaskStart:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.task = text
+		}
+	case bridge.EvTaskEnd:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.task = "idle"
+		}
+	case bridge.EvLeave:
+		if w := m.workers[ev.Arg]; w != nil {
+			w.w.Call("terminate")
+			delete(m.workers, ev.Arg)
+		}
+	case bridge.EvStopCPU:
+		// Panic, halt, reboot and power-off all stop the other CPUs first. Give
+		// the kernel a moment to say which it was.
+		if !m.stopping {
+			m.stopping = true
+			var later js.Func
+			later = js.FuncOf(func(js.Value, []js.Value) any {
+				later.Release()
+				// A panic reported meanwhile but not yet drained wins.
+				m.service()
+				if !m.stopped {
+					m.drainConsole()
+					m.halt("the kernel stopped its CPUs (halt, reboot or power-off)")
+				}
+				return nil
+			})
+			js.Global().Call("setTimeout", later, 1000)
+		}
+	case bridge.EvPanic:
+		m.drainConsole()
+		m.setStage("panic", text)
+		m.ev.Error(ErrorEvent{Title: "Kernel panic", Message: text, Stack: m.transcript.Tail(8192)})
+		m.Stop()
+	case bridge.EvHalt:
+		m.halt(text)
+	case bridge.EvWorkerDied:
+		m.drainConsole()
+		m.fail(fmt.Errorf("%s failed: %s", m.workerName(ev.Arg), text))
+	}
+}
+
+// watchStall says so when a booting or running guest has gone silent: no
+// console output and no task switch for a while.
+func (m *Machine) watchStall() {
+	if sw := m.br.Switches(); sw != m.lastSwitch {
+		m.lastSwitch, m.lastOut = sw, time.Now()
+		m.silentSaid = false
+		return
+	}
+	if m.stage != "boot" && m.stage != "running" {
+		return
+	}
+	if !m.silentSaid && !m.lastOut.IsZero() && time.Since(m.lastOut) > StallAfter {
+		m.silentSaid = true
+		m.ev.Log(fmt.Sprintf("the machine has been silent for %v: no console output and no task switch", StallAfter))
+	}
+}
+
+// StallAfter is how long a silent guest goes before the host mentions it.
+var StallAfter = 30 * time.Second
