@@ -1,0 +1,99 @@
+//go:build !js
+
+package e2e
+
+// URL parameters applied to the command line, and invalid ones refused on the page.
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPageURLParameters(t *testing.T) {
+	t.Run("URLParameters", testURLParameters)
+	t.Run("InvalidParameters", testInvalidParameters)
+}
+
+// URLParameters: kernel, initrd, cmdline, cpus and append all reach the
+// kernel: it prints the command line it got and brings up the CPUs asked for.
+func testURLParameters(t *testing.T) {
+	tab := confTab(t, 60*time.Second, "conf=console maxcpus=3", url.Values{"cpus": {"2"}, "append": {"pf_extra=1 pf_word"}})
+	out := tab.waitDone(45 * time.Second)
+	requireAllPassed(t, out)
+	assert.Contains(t, out, "Command line: conf=console maxcpus=2 pf_extra=1 pf_word\r\n", "cmdline with cpus and append applied")
+	assert.Contains(t, out, "conf: 2 CPUs online")
+	assert.Equal(t, 2, Eval[int](tab, `gohost.status().cpus`))
+	tab.WaitJS("CPUs shown", `document.getElementById('st-cpus').textContent === '2'`, 5*time.Second)
+	// The kernel and the initrd came from the URLs given.
+	names := Eval[[]string](tab, `performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)`)
+	assert.Contains(t, names, "/conformance/vmlinux.wasm")
+	assert.Contains(t, names, "/conformance/initramfs.cpio")
+
+	// The page documents each parameter.
+	about := pfText(tab, "about")
+	for _, p := range []string{"cmdline=", "append=", "cpus=", "kernel=", "initrd="} {
+		assert.Contains(t, about, p, "parameter %s documented on the page", p)
+	}
+}
+
+// InvalidParameters extends TestInvalidURLParameters: every other refused
+// value names the parameter, and the host never starts.
+func testInvalidParameters(t *testing.T) {
+	cases := []struct {
+		name   string
+		params url.Values
+		want   string
+	}{
+		{"kernel-empty", url.Values{"kernel": {" "}}, `"kernel" is empty`},
+		{"kernel-not-url", url.Values{"kernel": {"http://[::1"}}, `"kernel" is not a URL`},
+		{"kernel-data", url.Values{"kernel": {"data:application/wasm,AGFzbQ"}}, `"kernel" must be an http(s) URL, not data:`},
+		{"initrd-ftp", url.Values{"initrd": {"ftp://example.com/i.cpio"}}, `"initrd" must be an http(s) URL, not ftp:`},
+		{"initrd-empty", url.Values{"initrd": {""}}, `"initrd" is empty`},
+		{"cmdline-control", url.Values{"cmdline": {"conf=console\x01"}}, `"cmdline" contains control characters`},
+		{"append-empty", url.Values{"append": {"  "}}, `"append" is empty`},
+		{"append-newline", url.Values{"append": {"a\nb"}}, `"append" contains control characters`},
+		{"cpus-fraction", url.Values{"cpus": {"1.5"}}, `"cpus" must be a whole number from 1 to 64, not "1.5"`},
+		{"cpus-negative", url.Values{"cpus": {"-1"}}, `"cpus" must be a whole number from 1 to 64, not "-1"`},
+		{"cpus-empty", url.Values{"cpus": {""}}, `"cpus" must be a whole number from 1 to 64, not ""`},
+		{"cpus-twice", url.Values{"cpus": {"2", "3"}}, `Parameter "cpus" is given more than once`},
+		{"long-cmdline", url.Values{"cmdline": {longWord(512)}}, `longer than 511 bytes`},
+		{"two-problems", url.Values{"cpus": {"0"}, "kernel": {"ftp://x/y"}}, `"kernel" must be an http(s) URL`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := newTab(t, 20*time.Second)
+			tab.Navigate("/", c.params)
+			tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 10*time.Second)
+			assert.Equal(t, "Invalid URL parameters", pfText(tab, "error-title"))
+			assert.Contains(t, Eval[string](tab, `document.getElementById('error-details').innerText`), c.want)
+			assert.Equal(t, "failed", Eval[string](tab, `document.getElementById('stage').dataset.stage`))
+			assert.True(t, Eval[bool](tab, `typeof globalThis.gohost === 'undefined'`), "the host was not started")
+			if c.name == "two-problems" {
+				assert.Equal(t, 2, Eval[int](tab, `document.getElementById('error-details').children.length`), "every problem listed")
+			}
+		})
+	}
+	// A well-formed URL that does not answer is refused by the probe.
+	for _, c := range []struct{ name, param, title string }{
+		{"kernel-404", "kernel", "No kernel found"},
+		{"initrd-404", "initrd", "No initramfs found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !hasConformance {
+				t.Skip("conformance kernel not built")
+			}
+			tab := newTab(t, 20*time.Second)
+			tab.AllowConsoleErrors = probe404
+			params := conformanceParams("conf=console")
+			params.Set(c.param, "/conformance/missing-"+c.param)
+			tab.Navigate("/", params)
+			tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 10*time.Second)
+			assert.Equal(t, c.title, pfText(tab, "error-title"))
+			assert.Contains(t, pfText(tab, "error-message"), "/conformance/missing-"+c.param)
+			assert.Contains(t, pfText(tab, "error-message"), "HTTP 404")
+		})
+	}
+}
