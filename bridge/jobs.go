@@ -40,6 +40,10 @@ func (q Jobs) rec(pos uint32) uint32 { return q.base + 16 + (pos%q.cap)*JobSize 
 // Idle is the number of workers waiting for a job.
 func (q Jobs) Idle() uint32 { return q.m.Load32(q.base + 12) }
 
+// Head is the number of jobs ever taken (mod 2^32): it stands still while
+// queued jobs wait for a worker.
+func (q Jobs) Head() uint32 { return q.m.Load32(q.base + 4) }
+
 // Backlog is the number of jobs no worker has taken yet. Head is loaded
 // before tail, so the difference cannot wrap whatever other agents do in
 // between (tail loaded first, a push and two takes in between made it read
@@ -122,17 +126,23 @@ func (q Jobs) tryTake(mu Mutex, j *Job) bool {
 	if head == tail {
 		return false
 	}
-	r := q.rec(head)
+	*j = q.read(head)
+	q.m.Store32(q.base+4, head+1)
+	return true
+}
+
+// read returns the job record at queue position pos.
+func (q Jobs) read(pos uint32) Job {
+	r := q.rec(pos)
 	var w [8]uint32
 	for i := range w {
 		w[i] = q.m.Load32(r + uint32(4*i))
 	}
-	*j = Job{Kind: w[0], Slot: w[1], A: w[2], B: w[3], C: w[4], D: w[5], E: w[6], F: w[7]}
+	j := Job{Kind: w[0], Slot: w[1], A: w[2], B: w[3], C: w[4], D: w[5], E: w[6], F: w[7]}
 	for i := uint32(0); i < 16; i++ {
 		j.Name[i] = q.m.Load8(r + 32 + i)
 	}
-	q.m.Store32(q.base+4, head+1)
-	return true
+	return j
 }
 
 // TaskName returns the job's task name up to its NUL.

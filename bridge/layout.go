@@ -53,7 +53,9 @@ type Bridge struct {
 	// uses: the page encodes console input there, and the host moves it
 	// into ConsoleIn with a copy inside this memory.
 	InputStage uint32
-	size       uint32
+	// Board is where every worker says what it is doing (board.go).
+	Board Board
+	size  uint32
 }
 
 // InputStageSize is the size of the input staging area.
@@ -75,6 +77,7 @@ func Open(m Mem, c Config, init bool) *Bridge {
 	b.ConsoleIn = NewRing(m, place(ringSize(c.ConsoleInCap)), c.ConsoleInCap)
 	b.Control = NewRing(m, place(ringSize(c.ControlCap)), c.ControlCap)
 	b.InputStage = place(InputStageSize)
+	b.Board = Board{m, place(boardSize())}
 	b.size = off
 	if init {
 		b.Tasks.init()

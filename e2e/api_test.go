@@ -29,10 +29,21 @@ func TestPageAPI(t *testing.T) {
 // LogDownload: "Download log" saves the console output (raw UTF-8, the
 // split € whole) as a text file.
 func testLogDownload(t *testing.T) {
-	dir := t.TempDir()
 	tab := confTab(t, 60*time.Second, "conf=console maxcpus=3", nil)
 	out := tab.waitDone(45 * time.Second)
 	require.Contains(t, out, "€")
+	got := downloadLog(t, tab, len(out))
+	// The log is everything printed up to the click; the machine prints
+	// nothing after CONF DONE here, so it equals the output.
+	assert.Equal(t, Eval[string](tab, `gohost.output()`), string(got))
+	assert.Contains(t, string(got), "CONF console utf8split")
+}
+
+// downloadLog clicks "Download log" and returns the file once it has at
+// least want bytes (or what it has after 10 s).
+func downloadLog(t *testing.T, tab *Tab, want int) []byte {
+	t.Helper()
+	dir := t.TempDir()
 	tab.cdpDo("allow downloads", func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
 		return err
@@ -53,15 +64,12 @@ func testLogDownload(t *testing.T) {
 	var got []byte
 	for time.Now().Before(deadline) {
 		got, _ = os.ReadFile(name)
-		if len(got) >= len(out) {
+		if len(got) >= want {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The log is everything printed up to the click; the machine prints
-	// nothing after CONF DONE here, so it equals the output.
-	assert.Equal(t, Eval[string](tab, `gohost.output()`), string(got))
-	assert.Contains(t, string(got), "CONF console utf8split")
+	return got
 }
 
 // API: boot with options, events, waitFor with a string, a RegExp and a

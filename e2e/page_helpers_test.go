@@ -28,7 +28,7 @@ import (
 const recorderJS = `(() => {
   const rec = globalThis.__pf = {events: [], progressTexts: [], stageTexts: []};
   window.addEventListener('gohost-ready', () => {
-    for (const type of ['stage', 'progress', 'log', 'error']) {
+    for (const type of ['stage', 'progress', 'log', 'error', 'stall']) {
       globalThis.gohost.on(type, (ev) => rec.events.push({type, ev: JSON.parse(JSON.stringify(ev))}));
     }
   }, {once: true});

@@ -89,6 +89,17 @@ func Install(workerURL string) *API {
 		return a.text.Text()
 	})
 	method("waitFor", a.waitFor)
+	// debugState(): the machine's state dump (debug.go) as a plain object,
+	// or null without a running machine.
+	method("debugState", func([]js.Value) any {
+		if a.machine == nil {
+			return nil
+		}
+		if d := a.machine.DebugState(); d != nil {
+			return d.Map()
+		}
+		return nil
+	})
 	method("stop", func([]js.Value) any {
 		if a.machine != nil {
 			a.machine.Stop()
@@ -355,6 +366,12 @@ func (a *API) ConsoleBacklog() int {
 }
 
 func (a *API) Log(text string) { a.emit("log", text) }
+
+// Stall is the hang watchdog's report: the page shows it and keeps it with
+// the log download.
+func (a *API) Stall(why, text string, state map[string]any) {
+	a.emit("stall", map[string]any{"reason": why, "text": text, "state": state})
+}
 
 func (a *API) Error(e ErrorEvent) {
 	details := make([]any, len(e.Details))

@@ -89,6 +89,7 @@ func (m *Machine) service() {
 		}
 	}
 	m.watchStall()
+	m.watchHang()
 }
 
 func (m *Machine) handle(ev bridge.Event) {

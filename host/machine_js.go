@@ -49,6 +49,9 @@ type Events interface {
 	ConsoleBacklog() int
 	Log(text string)
 	Error(e ErrorEvent)
+	// Stall reports a machine that stopped answering (the hang watchdog):
+	// why, the state dump as text, and the same as plain values.
+	Stall(why, text string, state map[string]any)
 }
 
 // Machine is one boot of a kernel: its memories, workers and bridge.
@@ -86,6 +89,10 @@ type Machine struct {
 	tick       js.Value  // an Int32Array on a SharedArrayBuffer nothing notifies: a timer (see arm)
 	serial     int       // tells this machine's workers from earlier machines'
 	busyAt     time.Time // when jobs last waited or workers were starting
+
+	hang      hangWatch            // the hang watchdog (debug.go)
+	boardAt   time.Time            // when the workers' board was last read
+	boardSeen map[uint32]boardSeen // when each worker's board record last changed
 }
 
 // NewMachine prepares a machine; Boot starts it.

@@ -58,7 +58,7 @@ func wasmCreateAndRunTask(prev, next, name, binStart, binEnd, dataStart, tableSt
 	br.CountCreate()
 	pushJob(&bridge.Job{Kind: bridge.JobTask, Slot: slot, A: prev, B: next,
 		C: binStart, D: binEnd, E: dataStart, F: tableStart}, name)
-	return park()
+	return park(bridge.WorkerParkedCreate)
 }
 
 //go:wasmexport wasm_release_task
@@ -85,13 +85,16 @@ func wasmSerializeTasks(prev, next uint32) (r int64) {
 	}
 	br.Tasks.Wake(slot, prev)
 	br.CountSwitch()
-	return park()
+	return park(bridge.WorkerParkedSwitch)
 }
 
 // park blocks this worker's task until it is switched to again, and returns
-// the task that switched to it, or -CodeRetire when it was reaped.
-func park() int64 {
+// the task that switched to it, or -CodeRetire when it was reaped. The board
+// says in which import the worker waits (two stores, no clock).
+func park(state uint32) int64 {
+	br.Board.Set(self.id, state)
 	last, retire := br.Tasks.Park(self.slot)
+	br.Board.Set(self.id, bridge.WorkerRunning)
 	if retire {
 		return -CodeRetire
 	}
@@ -206,7 +209,9 @@ func consolePut(buf uint32, count int32) int32 {
 		if done == uint32(count) || try == 10 {
 			break
 		}
+		br.Board.Set(self.id, bridge.WorkerConsoleWait)
 		br.M.Wait32(out.HeadAddr(), out.Consumed(), 5_000_000)
+		br.Board.Set(self.id, bridge.WorkerRunning)
 	}
 	if done == 0 {
 		return eagain

@@ -46,15 +46,18 @@ func Main() {
 	br = bridge.Open(hostmem.Mem{}, bridge.DefaultConfig, false)
 	self.id = g.uint("id")
 	if g.get("role").String() == "primary" {
+		br.Board.Claim(self.id, bridge.WorkerBooting)
 		runPrimary()
 		idleForever()
 	}
+	br.Board.Claim(self.id, bridge.WorkerJobWait)
 	br.PostText(bridge.EvReady, self.id, "")
 	ceiling := g.uint("poolCeiling")
 	for {
 		if br.State() == bridge.StateStopping {
 			idleForever()
 		}
+		br.Board.Set(self.id, bridge.WorkerJobWait)
 		j, ok := br.Jobs.TakeUnder(ceiling)
 		if !ok {
 			// Enough workers are idle already: leave, and the main thread
@@ -89,6 +92,9 @@ func awaitMachine() {
 // idleForever parks the worker for good (the machine is dead); the main thread
 // terminates it.
 func idleForever() {
+	if br != nil {
+		br.Board.Set(self.id, bridge.WorkerStopped)
+	}
 	for {
 		br.M.Wait32(0, bridge.Magic, -1) // the magic word never changes
 	}
@@ -103,6 +109,7 @@ func runPrimary() {
 	br.SetCPU(0, slot)
 	self.slot, self.task = slot, initTask
 	br.Tasks.SetWorker(slot, self.id)
+	br.Board.SetTask(self.id, initTask, slot)
 	if err := g.v.Call("writeBootParams"); !err.IsUndefined() {
 		fatal("boot parameters: " + err.String())
 		return
@@ -122,6 +129,8 @@ func runPrimary() {
 func runJob(j *bridge.Job) {
 	self.slot, self.task = j.Slot, j.B
 	br.Tasks.SetWorker(j.Slot, self.id)
+	br.Board.SetTask(self.id, j.B, j.Slot)
+	br.Board.Set(self.id, bridge.WorkerRunning)
 	var r Result
 	switch j.Kind {
 	case bridge.JobCPU:
@@ -185,6 +194,7 @@ func finishTaskCode(r Result) {
 
 // finishTask returns the worker to the pool after its task was reaped.
 func finishTask() {
+	br.Board.Set(self.id, bridge.WorkerRetiring)
 	if self.userLive {
 		g.dropUser()
 		self.userLive = false
@@ -195,13 +205,16 @@ func finishTask() {
 	br.Tasks.Free(self.slot)
 	br.PostText(bridge.EvTaskEnd, self.id, "")
 	self.slot, self.task = bridge.NoSlot, 0
+	br.Board.SetTask(self.id, 0, bridge.NoSlot)
 }
 
 // loadProgram copies [binStart, binEnd) out of shared memory, compiles it
 // and records it as the program to start at the next reload (6.2, 2.9),
 // together with the error if that failed.
 func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
+	br.Board.Set(self.id, bridge.WorkerLoading)
 	c, err := compileProgram(binStart, binEnd)
+	br.Board.Set(self.id, bridge.WorkerRunning)
 	if err != nil {
 		logf("task " + hex(self.task) + ": cannot load program: " + err.Error())
 	}
@@ -394,9 +407,11 @@ func pushJob(j *bridge.Job, name uint32) {
 		setName = func(off uint32) { hostmem.CopyIn(off, name, 16) }
 	}
 	for !br.Jobs.Push(j, setName) {
+		br.Board.Set(self.id, bridge.WorkerQueueWait)
 		br.Ring()
 		br.M.Wait32(4, br.M.Load32(4), 1_000_000) // the queue is full: let the pool catch up
 	}
+	br.Board.Set(self.id, bridge.WorkerRunning)
 	br.Ring() // the main thread keeps the pool filled
 }
 

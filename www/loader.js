@@ -459,6 +459,13 @@
       state.term.write(bytes, () => { termBacklog -= n; });
     });
     host.on('log', (text) => hostLog(text));
+    // The hang watchdog: the machine stopped answering. Its state dump is
+    // already in the terminal (as a log line); keep it in the log download
+    // too and say so in the status bar.
+    host.on('stall', (ev) => {
+      recordConsole(new TextEncoder().encode('\r\n[gohost] ' + ev.text.replace(/\r?\n/g, '\r\n')));
+      setStage('stalled', 'Not answering: ' + ev.reason + ' (state dump in the terminal and the log download)');
+    });
     host.on('error', (e) => showError({
       title: e.title, message: e.message, details: e.details, stack: e.stack, reboot: true,
     }));
