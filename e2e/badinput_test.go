@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linuxwasm/gohost/internal/devserver"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/linuxwasm/gohost/internal/wasmenc"
 )
 
@@ -59,88 +60,28 @@ func mistypedKernel() []byte {
 	return append(m, wasmSection(2, imports)...)
 }
 
-// wasmReader walks a module's bytes.
-type wasmReader struct {
-	b   []byte
-	pos int
-}
-
-func (r *wasmReader) u() uint64 {
-	var v uint64
-	for shift := 0; ; shift += 7 {
-		c := r.b[r.pos]
-		r.pos++
-		v |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			return v
-		}
-	}
-}
-
-func (r *wasmReader) name() { n := int(r.u()); r.pos += n }
-
 // patchMemoryLimits returns the module with the limits of its imported
-// memory replaced (flags kept), the import section re-encoded.
+// memory replaced (flags kept), the import section re-encoded. The module is
+// read with the host's own parser (internal/wasmbin).
 func patchMemoryLimits(t *testing.T, b []byte, min, max uint64) []byte {
 	t.Helper()
-	out := append([]byte(nil), b[:8]...)
-	r := &wasmReader{b: b, pos: 8}
-	patched := false
-	for r.pos < len(b) {
-		id := b[r.pos]
-		r.pos++
-		size := int(r.u())
-		body := b[r.pos : r.pos+size]
-		r.pos += size
-		if id == 2 {
-			s := &wasmReader{b: body}
-			var nb []byte
-			count := s.u()
-			nb = append(nb, uleb(count)...)
-			for i := uint64(0); i < count; i++ {
-				start := s.pos
-				s.name()
-				s.name()
-				kind := body[s.pos]
-				s.pos++
-				switch kind {
-				case 0: // function
-					s.u()
-				case 1: // table
-					s.pos++
-					flags := s.u()
-					s.u()
-					if flags&1 != 0 {
-						s.u()
-					}
-				case 2: // memory: rewrite the limits
-					nb = append(nb, body[start:s.pos]...)
-					flags := body[s.pos]
-					s.pos++
-					s.u()
-					if flags&1 != 0 {
-						s.u()
-					}
-					nb = append(nb, flags)
-					nb = append(nb, uleb(min)...)
-					if flags&1 != 0 {
-						nb = append(nb, uleb(max)...)
-					}
-					patched = true
-					continue
-				case 3: // global
-					s.pos += 2
-				default:
-					t.Fatalf("patchMemoryLimits: import kind %d", kind)
-				}
-				nb = append(nb, body[start:s.pos]...)
-			}
-			body = nb
+	m, err := wasmbin.Parse(b)
+	require.NoError(t, err)
+	im := m.Import("env", "memory")
+	require.NotNil(t, im, "the kernel imports no memory")
+	var sec wasmbin.Section
+	for _, s := range m.Sections {
+		if s.ID == wasmbin.SecImport {
+			sec = s
 		}
-		out = append(out, wasmSection(id, body)...)
 	}
-	require.True(t, patched, "the kernel imports no memory")
-	return out
+	flags := b[im.Desc]
+	limits := append([]byte{flags}, uleb(min)...)
+	if flags&1 != 0 {
+		limits = append(limits, uleb(max)...)
+	}
+	body := wasmenc.Cat(b[sec.Offset:im.Desc], limits, b[im.DescEnd:sec.Offset+sec.Size])
+	return wasmenc.Cat(b[:sec.Start], wasmSection(wasmbin.SecImport, body), b[sec.Offset+sec.Size:])
 }
 
 func conformanceFile(t *testing.T, name string) []byte {

@@ -82,6 +82,7 @@ func Parse(b []byte) (*Module, error) {
 	last := 0
 	seenCode := false
 	for r.remaining() > 0 {
+		start := r.pos
 		id, _ := r.byte1()
 		if int(id) >= len(sectionNames) {
 			r.pos--
@@ -96,7 +97,7 @@ func Parse(b []byte) (*Module, error) {
 		}
 		contents, _ := r.bytes(int(size))
 		sr := &reader{b: contents, base: r.pos - int(size), section: SectionName(id)}
-		sec := Section{ID: id, Offset: sr.base, Size: int(size)}
+		sec := Section{ID: id, Start: start, Offset: sr.base, Size: int(size)}
 		if id != SecCustom {
 			if o := sectionOrder[id]; o <= last {
 				return nil, sr.errf("section out of order or duplicated")
@@ -379,6 +380,7 @@ func (m *Module) parseImports(r *reader) error {
 			return err
 		}
 		im.Kind = Kind(k)
+		im.Desc = r.base + r.pos
 		switch im.Kind {
 		case KindFunc:
 			if im.TypeIndex, err = r.u32(); err != nil {
@@ -416,6 +418,7 @@ func (m *Module) parseImports(r *reader) error {
 			r.pos--
 			return r.errf("import %s.%s: unknown kind 0x%02x", im.Module, im.Name, k)
 		}
+		im.DescEnd = r.base + r.pos
 		m.numImported[im.Kind]++
 		m.importIdx[im.Kind] = append(m.importIdx[im.Kind], i)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/linuxwasm/gohost/internal/wasmenc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -325,4 +326,18 @@ func TestParseWat2Wasm(t *testing.T) {
 	assert.Equal(t, "(i32) -> ()", m.Export("e").Tag.Func.String())
 	assert.Equal(t, ExternRef, m.Export("t").Table.Elem)
 	assert.Equal(t, &Limits{Min: 40, Max: 65536, HasMax: true, Shared: true}, m.Import("env", "memory").Memory)
+}
+
+func TestSectionStartAndImportDesc(t *testing.T) {
+	// type section, then one memory import (flags 3: max + shared, min 2, max 9).
+	imp := wasmenc.Cat([]byte{1}, wasmenc.Name("env"), wasmenc.Name("memory"), []byte{0x02, 0x03, 2, 9})
+	b := wasmenc.Cat([]byte("\x00asm\x01\x00\x00\x00"), wasmenc.Section(1, []byte{0}), wasmenc.Section(2, imp))
+	m, err := Parse(b)
+	require.NoError(t, err)
+	require.Len(t, m.Sections, 2)
+	assert.Equal(t, 8, m.Sections[0].Start)
+	assert.Equal(t, byte(2), b[m.Sections[1].Start], "Start is the id byte")
+	im := m.Import("env", "memory")
+	require.NotNil(t, im)
+	assert.Equal(t, []byte{0x03, 2, 9}, b[im.Desc:im.DescEnd], "Desc spans the limits")
 }

@@ -223,6 +223,9 @@ type Import struct {
 	Memory       *Limits
 	Global       *GlobalType
 	Tag          *TagType
+	// Desc and DescEnd are the module offsets of the import's type
+	// description (after its kind byte), for tools that rewrite it.
+	Desc, DescEnd int
 }
 
 // Export is one entry of the export section. Index is in the index space
@@ -261,6 +264,7 @@ const (
 type Section struct {
 	ID     byte
 	Name   string // custom sections only
+	Start  int    // offset of the section's id byte in the module bytes
 	Offset int    // offset of the section contents in the module bytes
 	Size   int    // size of the contents
 }
