@@ -85,7 +85,7 @@ func (b *Bridge) Post(kind, arg, n uint32, fill CopyFunc) bool {
 			return false
 		}
 		b.Ring()
-		b.M.Wait32(r.HeadAddr(), r.Consumed(), 10_000_000)
+		r.WaitRead(r.Consumed(), 10_000_000)
 	}
 }
 

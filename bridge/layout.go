@@ -98,6 +98,10 @@ func (b *Bridge) Ring() {
 	b.M.Notify(offDoorbell, 1)
 }
 
+// Sleep blocks a worker for timeoutNs (negative: for good) on the magic
+// word, which never changes once the bridge is open.
+func (b *Bridge) Sleep(timeoutNs int64) { b.M.Wait32(offMagic, Magic, timeoutNs) }
+
 // DoorbellAddr is the byte offset of the doorbell word.
 func DoorbellAddr() uint32 { return offDoorbell }
 

@@ -52,6 +52,10 @@ func (r Ring) Produced() uint32 { return r.m.Load32(r.base + 4) }
 // Consumed is the total number of bytes ever read (mod 2^32).
 func (r Ring) Consumed() uint32 { return r.m.Load32(r.base) }
 
+// WaitRead blocks a worker until the consumer reads past seen (a Consumed
+// value) or timeoutNs passes; consumers notify HeadAddr after reading.
+func (r Ring) WaitRead(seen uint32, timeoutNs int64) { r.m.Wait32(r.base, seen, timeoutNs) }
+
 // TailAddr is the address of the tail counter: consumers may wait on it.
 func (r Ring) TailAddr() uint32 { return r.base + 4 }
 

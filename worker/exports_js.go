@@ -210,7 +210,7 @@ func consolePut(buf uint32, count int32) int32 {
 			break
 		}
 		br.Board.Set(self.id, bridge.WorkerConsoleWait)
-		br.M.Wait32(out.HeadAddr(), out.Consumed(), 5_000_000)
+		out.WaitRead(out.Consumed(), 5_000_000)
 		br.Board.Set(self.id, bridge.WorkerRunning)
 	}
 	if done == 0 {

@@ -96,7 +96,7 @@ func idleForever() {
 		br.Board.Set(self.id, bridge.WorkerStopped)
 	}
 	for {
-		br.M.Wait32(0, bridge.Magic, -1) // the magic word never changes
+		br.Sleep(-1)
 	}
 }
 
@@ -409,7 +409,7 @@ func pushJob(j *bridge.Job, name uint32) {
 	for !br.Jobs.Push(j, setName) {
 		br.Board.Set(self.id, bridge.WorkerQueueWait)
 		br.Ring()
-		br.M.Wait32(4, br.M.Load32(4), 1_000_000) // the queue is full: let the pool catch up
+		br.Sleep(1_000_000) // the queue is full: let the pool catch up
 	}
 	br.Board.Set(self.id, bridge.WorkerRunning)
 	br.Ring() // the main thread keeps the pool filled
