@@ -76,6 +76,29 @@ const (
 	slotSetTLSBase    = 21
 )
 
+// KernelTargets names the kernel export behind each kernel guard slot, and
+// UserTargets the user-program export behind each slot from slotApplyRelocs
+// on (and bit i of instantiate's export mask). worker.js fills its table of
+// targets from these lists, which Go hands it at start-up: the slots have
+// one owner.
+var (
+	KernelTargets = [...]string{
+		slotStart: "_start", slotStartSecondary: "_start_secondary", slotRetFromFork: "ret_from_fork",
+		slotRaiseException: "raise_exception", slotGetUserSP: "get_user_stack_pointer", slotGetUserTLS: "get_user_tls_base",
+		slotSyscall0: "wasm_syscall_0", slotSyscall0 + 1: "wasm_syscall_1", slotSyscall0 + 2: "wasm_syscall_2",
+		slotSyscall0 + 3: "wasm_syscall_3", slotSyscall0 + 4: "wasm_syscall_4", slotSyscall0 + 5: "wasm_syscall_5",
+		slotSyscall0 + 6: "wasm_syscall_6",
+	}
+	UserTargets = [...]string{
+		slotApplyRelocs - slotApplyRelocs: "__wasm_apply_data_relocs", slotCallCtors - slotApplyRelocs: "__wasm_call_ctors",
+		slotUserStart - slotApplyRelocs: "_start", slotCloneCallback - slotApplyRelocs: "__libc_clone_callback",
+		slotHandleSignal - slotApplyRelocs: "__libc_handle_signal", slotSetTLSBase - slotApplyRelocs: "__set_tls_base",
+	}
+)
+
+// UserTargetBase is the first user-program guard slot.
+const UserTargetBase = slotApplyRelocs
+
 // Syscall numbers the host itself issues (generic table).
 const (
 	sysKill   = 129

@@ -84,6 +84,14 @@ func awaitMachine() {
 		return nil
 	})
 	g.v.Set("assign", assign)
+	kernel, user := make([]any, len(KernelTargets)), make([]any, len(UserTargets))
+	for i, n := range KernelTargets {
+		kernel[i] = n
+	}
+	for i, n := range UserTargets {
+		user[i] = n
+	}
+	g.v.Set("targets", map[string]any{"kernel": kernel, "user": user, "userBase": UserTargetBase})
 	<-given
 	g.v.Delete("assign")
 	assign.Release()

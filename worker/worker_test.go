@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/abi"
 )
 
 func TestDecodeResult(t *testing.T) {
@@ -60,4 +62,28 @@ func TestProgramCacheEvictsLeastRecent(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, 10, v)
 	assert.NotEqual(t, programKey([]byte("ab")), programKey([]byte("ba")))
+}
+
+// Every guard slot the runner calls has its export named, kernel slots
+// below the user ones, and the syscall entries in order.
+func TestGuardTargetsCoverEverySlot(t *testing.T) {
+	for i, n := range KernelTargets {
+		assert.NotEmpty(t, n, "kernel slot %d", i)
+	}
+	for i, n := range UserTargets {
+		assert.NotEmpty(t, n, "user slot %d", UserTargetBase+i)
+	}
+	assert.Less(t, len(KernelTargets), UserTargetBase)
+	for n := 0; n <= 6; n++ {
+		assert.Equal(t, "wasm_syscall_"+string(rune('0'+n)), KernelTargets[slotSyscall0+n])
+	}
+	assert.Equal(t, "ret_from_fork", KernelTargets[slotRetFromFork])
+	// Each is an export the ABI names (sections 3 and 6.4).
+	for _, n := range KernelTargets {
+		assert.NotNil(t, abi.Kernel.Export(n), n)
+	}
+	for _, n := range UserTargets {
+		assert.NotNil(t, abi.User.Export(n), n)
+	}
+	assert.Equal(t, "__libc_handle_signal", UserTargets[slotHandleSignal-UserTargetBase])
 }

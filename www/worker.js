@@ -102,13 +102,11 @@ function startMachine(d) {
   }
   for (const name of d.sysStubs) env[name] = () => -38;
   const kernel = new WebAssembly.Instance(d.kernelModule, { env }).exports;
-  const k = ['_start', '_start_secondary', 'ret_from_fork', 'raise_exception',
-    'get_user_stack_pointer', 'get_user_tls_base'];
-  k.forEach((name, i) => { targets[i] = kernel[name]; });
-  for (let n = 0; n <= 6; n++) targets[6 + n] = kernel['wasm_syscall_' + n];
-
-  const userSlots = ['__wasm_apply_data_relocs', '__wasm_call_ctors', '_start',
-    '__libc_clone_callback', '__libc_handle_signal', '__set_tls_base'];
+  // The guard slots belong to Go (worker/codes.go): it listed them here.
+  const slots = self.gohostWorker.targets;
+  slots.kernel.forEach((name, i) => { targets[i] = kernel[name]; });
+  const userSlots = slots.user;
+  const userBase = slots.userBase;
   let userSP = null;
   const bytes = () => new Uint8Array(memory.buffer); // fresh: memory grows
 
@@ -172,7 +170,7 @@ function startMachine(d) {
         let mask = 0;
         userSlots.forEach((name, i) => {
           const f = inst.exports[name];
-          targets[16 + i] = typeof f === 'function' ? f : missing(name);
+          targets[userBase + i] = typeof f === 'function' ? f : missing(name);
           if (typeof f === 'function') mask |= 1 << i;
         });
         return { exports: mask };
@@ -183,7 +181,7 @@ function startMachine(d) {
     setUserSP(v) { userSP.value = v; },
     dropUser() {
       userSP = null;
-      for (let i = 0; i < userSlots.length; i++) targets[16 + i] = undefined;
+      for (let i = 0; i < userSlots.length; i++) targets[userBase + i] = undefined;
     },
   });
 
