@@ -36,7 +36,7 @@ type hostMemFunc struct {
 // HostMemNames (the forwarder's table slots).
 var hostMemFuncs = func() []hostMemFunc {
 	i32, i64 := I32, I64
-	sig := func(params []byte, results ...byte) FuncType { return FuncType{params, results} }
+	sig := func(params []ValType, results ...ValType) FuncType { return FuncType{params, results} }
 	get := func(n int) func(c Code, _, _ uint32) Code {
 		return func(c Code, _, _ uint32) Code {
 			for i := 0; i < n; i++ {
@@ -55,25 +55,25 @@ var hostMemFuncs = func() []hostMemFunc {
 		return func(c Code, now, origin uint32) Code { return get(3)(c, now, origin).MemoryCopy(dst, src) }
 	}
 	return []hostMemFunc{
-		{"load32", sig([]byte{i32}, i32), atomic(1, opI32Load, 2)},
-		{"store32", sig([]byte{i32, i32}), atomic(2, opI32Store, 2)},
-		{"add32", sig([]byte{i32, i32}, i32), atomic(2, opI32Add, 2)},
-		{"or32", sig([]byte{i32, i32}, i32), atomic(2, opI32Or, 2)},
-		{"and32", sig([]byte{i32, i32}, i32), atomic(2, opI32And, 2)},
+		{"load32", sig([]ValType{i32}, i32), atomic(1, opI32Load, 2)},
+		{"store32", sig([]ValType{i32, i32}), atomic(2, opI32Store, 2)},
+		{"add32", sig([]ValType{i32, i32}, i32), atomic(2, opI32Add, 2)},
+		{"or32", sig([]ValType{i32, i32}, i32), atomic(2, opI32Or, 2)},
+		{"and32", sig([]ValType{i32, i32}, i32), atomic(2, opI32And, 2)},
 		// Plain byte access for the rare byte-wise copies of short messages.
-		{"load8", sig([]byte{i32}, i32), plain(1, 0x2d)},  // i32.load8_u
-		{"store8", sig([]byte{i32, i32}), plain(2, 0x3a)}, // i32.store8
-		{"xchg32", sig([]byte{i32, i32}, i32), atomic(2, opI32Xchg, 2)},
-		{"cas32", sig([]byte{i32, i32, i32}, i32), atomic(3, opI32Cmpxchg, 2)},
-		{"load64", sig([]byte{i32}, i64), atomic(1, opI64Load, 3)},
-		{"cas64", sig([]byte{i32, i64, i64}, i64), atomic(3, opI64Cmpxchg, 3)},
-		{"wait32", sig([]byte{i32, i32, i64}, i32), atomic(3, opWait32, 2)},
-		{"notify", sig([]byte{i32, i32}, i32), atomic(2, opNotify, 2)},
+		{"load8", sig([]ValType{i32}, i32), plain(1, 0x2d)},  // i32.load8_u
+		{"store8", sig([]ValType{i32, i32}), plain(2, 0x3a)}, // i32.store8
+		{"xchg32", sig([]ValType{i32, i32}, i32), atomic(2, opI32Xchg, 2)},
+		{"cas32", sig([]ValType{i32, i32, i32}, i32), atomic(3, opI32Cmpxchg, 2)},
+		{"load64", sig([]ValType{i32}, i64), atomic(1, opI64Load, 3)},
+		{"cas64", sig([]ValType{i32, i64, i64}, i64), atomic(3, opI64Cmpxchg, 3)},
+		{"wait32", sig([]ValType{i32, i32, i64}, i32), atomic(3, opWait32, 2)},
+		{"notify", sig([]ValType{i32, i32}, i32), atomic(2, opNotify, 2)},
 		// copy_in: bridge[dst] <- kernel[src]; copy_out: kernel[dst] <- bridge[src].
-		{"copy_in", sig([]byte{i32, i32, i32}), copyMem(0, 1)},
-		{"copy_out", sig([]byte{i32, i32, i32}), copyMem(1, 0)},
+		{"copy_in", sig([]ValType{i32, i32, i32}), copyMem(0, 1)},
+		{"copy_out", sig([]ValType{i32, i32, i32}), copyMem(1, 0)},
 		// copy_bridge: bridge[dst] <- bridge[src] (staged console input).
-		{"copy_bridge", sig([]byte{i32, i32, i32}), copyMem(0, 0)},
+		{"copy_bridge", sig([]ValType{i32, i32, i32}), copyMem(0, 0)},
 		{"now_ns", sig(nil, i64), func(c Code, now, origin uint32) Code {
 			return c.GlobalGet(origin).Call(now).F64Add().F64Const(1e6).F64Mul().I64TruncSatF64S()
 		}},
@@ -96,7 +96,7 @@ func HostMemNames() []string {
 // reads one time base, in nanoseconds since the Unix epoch like the original.
 func HostMem() []byte {
 	m := New()
-	now := m.ImportFunc(envModule, "now", FuncType{Results: []byte{F64}})
+	now := m.ImportFunc(envModule, "now", FuncType{Results: []ValType{F64}})
 	m.ImportSharedMemory(envModule, "bridge", 0, 65536)
 	m.ImportSharedMemory(envModule, "memory", 0, 65536)
 	origin := m.ImportGlobal(envModule, "origin", F64)
@@ -133,7 +133,7 @@ func HostMemForwarder() []byte {
 // for a void import).
 type Shim struct {
 	Name   string
-	Params []byte
+	Params []ValType
 	Void   bool
 }
 
@@ -143,13 +143,13 @@ func Shims(shims []Shim) []byte {
 	m := New()
 	goFuncs := make([]uint32, len(shims))
 	for i, s := range shims {
-		goFuncs[i] = m.ImportFunc(ShimModule, s.Name, FuncType{Params: s.Params, Results: []byte{I64}})
+		goFuncs[i] = m.ImportFunc(ShimModule, s.Name, FuncType{Params: s.Params, Results: []ValType{I64}})
 	}
 	tag := m.ImportTag(TagModule, TagName, I32)
 	for i, s := range shims {
-		var results []byte
+		var results []ValType
 		if !s.Void {
-			results = []byte{I32}
+			results = []ValType{I32}
 		}
 		r := uint32(len(s.Params)) // the local holding Go's result
 		var c Code
@@ -163,7 +163,7 @@ func Shims(shims []Shim) []byte {
 		if !s.Void {
 			c = c.LocalGet(r).I32WrapI64()
 		}
-		m.ExportFunc(s.Name, m.Func(FuncType{Params: s.Params, Results: results}, []byte{I64}, c))
+		m.ExportFunc(s.Name, m.Func(FuncType{Params: s.Params, Results: results}, []ValType{I64}, c))
 	}
 	return m.Bytes()
 }
@@ -172,8 +172,8 @@ func Shims(shims []Shim) []byte {
 // kernel's stack, with their wasm parameter types (section 2). The worker
 // exports them with an i64 result; the shims give the kernel its own types.
 var KernelShims = []Shim{
-	{Name: "wasm_create_and_run_task", Params: []byte{I32, I32, I32, I32, I32, I32, I32}},
-	{Name: "wasm_serialize_tasks", Params: []byte{I32, I32}},
-	{Name: "wasm_panic", Params: []byte{I32}, Void: true},
-	{Name: "wasm_user_mode_tail", Params: []byte{I32}, Void: true},
+	{Name: "wasm_create_and_run_task", Params: []ValType{I32, I32, I32, I32, I32, I32, I32}},
+	{Name: "wasm_serialize_tasks", Params: []ValType{I32, I32}},
+	{Name: "wasm_panic", Params: []ValType{I32}, Void: true},
+	{Name: "wasm_user_mode_tail", Params: []ValType{I32}, Void: true},
 }

@@ -93,7 +93,7 @@ func TestShimsInBrowser(t *testing.T) {
 	defer goSerialize.Release()
 	goTail := js.FuncOf(func(js.Value, []js.Value) any { return result })
 	defer goTail.Release()
-	shims := []Shim{{Name: "serialize", Params: []byte{I32, I32}}, {Name: "tail", Params: []byte{I32}, Void: true}}
+	shims := []Shim{{Name: "serialize", Params: []ValType{I32, I32}}, {Name: "tail", Params: []ValType{I32}, Void: true}}
 	inst := wa.Get("Instance").New(compile(t, Shims(shims)), map[string]any{
 		ShimModule: map[string]any{"serialize": goSerialize, "tail": goTail},
 		TagModule:  map[string]any{TagName: tag},

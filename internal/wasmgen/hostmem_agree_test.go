@@ -24,16 +24,16 @@ func TestHostMemImportsAgreeWithGenerator(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "../hostmem/mem_js.go", nil, parser.ParseComments)
 	require.NoError(t, err)
-	goTypes := map[string]byte{"uint32": I32, "int32": I32, "uint64": I64, "int64": I64, "float64": F64}
-	valType := func(e ast.Expr) byte {
+	goTypes := map[string]ValType{"uint32": I32, "int32": I32, "uint64": I64, "int64": I64, "float64": F64}
+	valType := func(e ast.Expr) ValType {
 		id, ok := e.(*ast.Ident)
 		require.True(t, ok, "parameter type %T", e)
 		v, ok := goTypes[id.Name]
 		require.True(t, ok, "Go type %s has no wasm type", id.Name)
 		return v
 	}
-	list := func(fl *ast.FieldList) []byte {
-		var out []byte
+	list := func(fl *ast.FieldList) []ValType {
+		var out []ValType
 		if fl == nil {
 			return nil
 		}
@@ -68,7 +68,7 @@ func TestHostMemImportsAgreeWithGenerator(t *testing.T) {
 		e := m.Export(name)
 		require.NotNil(t, e, name)
 		d := declared[name]
-		assert.Equal(t, e.Func.String(), wasmbin.NewFuncType(vals(d.Params), vals(d.Results)).String(), "type of %s", name)
+		assert.Equal(t, e.Func.String(), wasmbin.NewFuncType(d.Params, d.Results).String(), "type of %s", name)
 	}
 }
 
@@ -76,14 +76,6 @@ func keys(m map[string]FuncType) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
-	}
-	return out
-}
-
-func vals(b []byte) []wasmbin.ValType {
-	var out []wasmbin.ValType
-	for _, v := range b {
-		out = append(out, wasmbin.ValType(v))
 	}
 	return out
 }

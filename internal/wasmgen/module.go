@@ -13,29 +13,42 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/linuxwasm/gohost/internal/wasmenc"
 )
 
+// ValType is the value type vocabulary of the parser, so that the modules
+// generated here and the modules read there speak of types alike.
+type ValType = wasmbin.ValType
+
 // Value types.
 const (
-	I32 byte = 0x7f
-	I64 byte = 0x7e
-	F64 byte = 0x7c
+	I32 = wasmbin.I32
+	I64 = wasmbin.I64
+	F64 = wasmbin.F64
 )
 
 // FuncType is a function signature.
 type FuncType struct {
-	Params, Results []byte
+	Params, Results []ValType
 }
 
-func (t FuncType) key() string { return string(t.Params) + "|" + string(t.Results) }
+func (t FuncType) key() string { return string(encTypes(t.Params)) + "|" + string(encTypes(t.Results)) }
+
+func encTypes(ts []ValType) []byte {
+	b := make([]byte, len(ts))
+	for i, t := range ts {
+		b[i] = byte(t)
+	}
+	return b
+}
 
 type importEntry struct {
 	module, name string
 	kind         byte // 0 func, 1 table, 2 memory, 3 global, 4 tag
 	typeIdx      uint32
 	mem          memLimits
-	global       byte
+	global       ValType
 	tableMin     uint32
 }
 
@@ -46,7 +59,7 @@ type memLimits struct {
 
 type function struct {
 	typeIdx uint32
-	locals  []byte
+	locals  []ValType
 	body    []byte
 }
 
@@ -113,14 +126,14 @@ func (m *Module) ImportSharedMemory(module, name string, min, max uint32) uint32
 }
 
 // ImportGlobal adds an immutable global import and returns its global index.
-func (m *Module) ImportGlobal(module, name string, t byte) uint32 {
+func (m *Module) ImportGlobal(module, name string, t ValType) uint32 {
 	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 3, global: t})
 	m.nGlobalImp++
 	return m.nGlobalImp - 1
 }
 
 // ImportTag adds an exception tag import with parameter types params.
-func (m *Module) ImportTag(module, name string, params ...byte) uint32 {
+func (m *Module) ImportTag(module, name string, params ...ValType) uint32 {
 	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 4, typeIdx: m.Type(FuncType{Params: params})})
 	m.nTagImp++
 	return m.nTagImp - 1
@@ -128,7 +141,7 @@ func (m *Module) ImportTag(module, name string, params ...byte) uint32 {
 
 // Func defines a function and returns its index. locals lists the types of the
 // locals beyond the parameters; body is the code without the final end.
-func (m *Module) Func(t FuncType, locals []byte, body []byte) uint32 {
+func (m *Module) Func(t FuncType, locals []ValType, body []byte) uint32 {
 	m.funcs = append(m.funcs, function{typeIdx: m.Type(t), locals: locals, body: body})
 	return m.nFuncImp + uint32(len(m.funcs)) - 1
 }
@@ -176,7 +189,7 @@ func (m *Module) Bytes() []byte {
 				b = append(b, wasmenc.ULEB(uint64(im.mem.min))...)
 				b = append(b, wasmenc.ULEB(uint64(im.mem.max))...)
 			case 3:
-				b = append(b, im.global, 0)
+				b = append(b, byte(im.global), 0)
 			case 4:
 				b = append(b, 0)
 				b = append(b, wasmenc.ULEB(uint64(im.typeIdx))...)
@@ -206,7 +219,7 @@ func (m *Module) Bytes() []byte {
 			var body []byte
 			body = append(body, wasmenc.ULEB(uint64(len(f.locals)))...)
 			for _, l := range f.locals {
-				body = append(body, 1, l)
+				body = append(body, 1, byte(l))
 			}
 			body = append(body, f.body...)
 			body = append(body, 0x0b)
@@ -218,7 +231,7 @@ func (m *Module) Bytes() []byte {
 	return out.Bytes()
 }
 
-func vec(types []byte) []byte { return append(wasmenc.ULEB(uint64(len(types))), types...) }
+func vec(types []ValType) []byte { return append(wasmenc.ULEB(uint64(len(types))), encTypes(types)...) }
 
 // Code is a small instruction builder.
 type Code []byte
