@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/devserver"
 )
 
 // shellAnswer is how long a typed line may take to be answered: khvcd's
@@ -98,5 +100,8 @@ func TestRealboot(t *testing.T) {
 }
 
 // realKernelParams are the page parameters that load the conformance kernel
-// padded to a real vmlinux.wasm's size (none yet: the small one).
-func realKernelParams() url.Values { return nil }
+// padded to a real vmlinux.wasm's size (30 MB, conformance.RealKernel), so
+// download and module check cost what they cost for real.
+func realKernelParams() url.Values {
+	return url.Values{"kernel": {devserver.RealKernelURL}}
+}

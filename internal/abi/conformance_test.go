@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/cpio"
 	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
@@ -17,7 +18,7 @@ import (
 // The conformance kernel and user programs (e2e/conformance, spec section
 // 11) are built by the e2e tree. These tests fail, not skip, when they are
 // missing: the host cannot be tested without them.
-const conformanceDir = "../../e2e/conformance/testdata"
+var conformanceDir = conformance.Dir()
 
 func readModule(t *testing.T, path string) *wasmbin.Module {
 	t.Helper()
