@@ -105,12 +105,17 @@ e2e: build
 	CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./e2e/...
 
 ## soak: long browser run of the conformance kernel (not part of make test):
-# conf=all boots via gohost.reboot() with console input echo, SOAK=15m
+# SOAK_MODE=reboot (default): conf=all boots via gohost.reboot() with console input echo, SOAK=15m
+# SOAK_MODE=churn: the realboot shell typed `echo itN; ls | wc` every SOAK_GAP (default 20s);
+#   fails on any line not answered within 10 s, printing gohost.debugState() and the console tail
 SOAK ?= 15m
 SOAK_ALLOW ?=
+SOAK_MODE ?= reboot
+SOAK_GAP ?= 20s
 .PHONY: soak
 soak: build
-	GOHOST_SOAK=$(SOAK) GOHOST_SOAK_ALLOW='$(SOAK_ALLOW)' CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./e2e
+	GOHOST_SOAK=$(SOAK) GOHOST_SOAK_ALLOW='$(SOAK_ALLOW)' GOHOST_SOAK_MODE=$(SOAK_MODE) GOHOST_SOAK_GAP=$(SOAK_GAP) CHROMIUM=$(CHROMIUM) \
+		$(GO) test -count=1 -timeout 0 -run '$(if $(filter churn,$(SOAK_MODE)),^TestSoakChurn$$,^TestSoak$$)' -v ./e2e
 
 ## fuzz: run every native Fuzz target briefly from its seed corpus (FUZZTIME=20000x executions)
 fuzz:

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
+
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,7 +88,7 @@ func patchMemoryLimits(t *testing.T, b []byte, min, max uint64) []byte {
 
 func conformanceFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("conformance", "testdata", name))
+	b, err := conformance.File(name)
 	if err != nil {
 		t.Skipf("conformance kernel not built: %v", err)
 	}
@@ -109,7 +111,7 @@ type badServer struct {
 
 func startBadServer(t *testing.T, files map[string][]byte, connectSrc string) *badServer {
 	t.Helper()
-	h, err := devserver.NewHandler(devserver.Config{Dir: filepath.Join("..", "www"), Conformance: filepath.Join("conformance", "testdata")})
+	h, err := devserver.NewHandler(devserver.Config{Dir: filepath.Join("..", "www"), Conformance: conformance.Dir()})
 	require.NoError(t, err)
 	s := &badServer{files: files, connectSrc: connectSrc}
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

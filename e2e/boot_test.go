@@ -3,15 +3,12 @@
 package e2e
 
 import (
-	"fmt"
-	"hash/fnv"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/linuxwasm/gohost/e2e/conformance"
 )
 
 // conformanceCmdline is a command line for the conformance kernel: the
@@ -19,14 +16,11 @@ import (
 // boot scenario verifies (see e2e/conformance/README.md).
 func conformanceCmdline(t *testing.T, conf string, extra ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("conformance", "testdata", "initramfs.cpio"))
+	c, err := conformance.Cmdline([]string{conf}, extra...)
 	if err != nil {
-		t.Fatalf("conformance initrd: %v", err)
+		t.Fatalf("conformance command line: %v", err)
 	}
-	h := fnv.New32a()
-	h.Write(b)
-	words := append([]string{"conf=" + conf, "maxcpus=3", fmt.Sprintf("initrd_len=%d", len(b)), fmt.Sprintf("initrd_fnv=%08x", h.Sum32())}, extra...)
-	return strings.Join(words, " ")
+	return c
 }
 
 func conformanceParams(cmdline string) url.Values {

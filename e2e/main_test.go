@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/headless"
 )
@@ -63,11 +64,15 @@ func run(m *testing.M) int {
 	// The server: the page from ../www, no kernel at the default URLs (so the
 	// page must say "no kernel"), the conformance kernel under /conformance/
 	// when it has been built. Tests that boot pass ?kernel=/conformance/...
+	// The padded conformance kernel (a real kernel's size) is made once
+	// into a cache directory; without it the realboot tests fail.
+	realKernel, _ := conformance.RealKernelFile()
 	h, err := devserver.NewHandler(devserver.Config{
-		Dir:         filepath.Join("..", "www"),
-		Kernel:      os.Getenv("E2E_KERNEL"),
-		Initrd:      os.Getenv("E2E_INITRD"),
-		Conformance: filepath.Join("conformance", "testdata"),
+		Dir:             filepath.Join("..", "www"),
+		Kernel:          os.Getenv("E2E_KERNEL"),
+		Initrd:          os.Getenv("E2E_INITRD"),
+		Conformance:     conformance.Dir(),
+		ConformanceReal: realKernel,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

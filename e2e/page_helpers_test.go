@@ -10,10 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/linuxwasm/gohost/e2e/conformance"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -159,7 +159,7 @@ func pfVisible(tab *Tab, id string) bool {
 
 func confFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("conformance", "testdata", name))
+	b, err := conformance.File(name)
 	require.NoError(t, err)
 	return b
 }

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"net"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/headless"
 )
@@ -47,7 +47,7 @@ func main() {
 	heavyN := flag.Int("heavy-n", -1, "repetitions of the no-pool create/cpuup/forkexec run (default: -n)")
 	out := flag.String("out", "cmd/bench/results.json", "JSON results file")
 	www := flag.String("www", "www", "the page's directory (built by make build)")
-	conf := flag.String("conformance", "e2e/conformance/testdata", "the conformance kernel's directory")
+	conf := flag.String("conformance", conformance.Dir(), "the conformance kernel's directory")
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
@@ -76,7 +76,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 			return fmt.Errorf("%v (run make build)", err)
 		}
 	}
-	initrd, err := os.ReadFile(filepath.Join(conf, "initramfs.cpio"))
+	initrd, err := os.ReadFile(filepath.Join(conf, conformance.Initrd))
 	if err != nil {
 		return fmt.Errorf("conformance kernel: %v (make conformance)", err)
 	}
@@ -156,10 +156,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 // cmdline is a conformance command line (see e2e/conformance/README.md):
 // the boot scenario needs the initrd's length and FNV-1a.
 func (b *Bench) cmdline(words ...string) string {
-	h := fnv.New32a()
-	h.Write(b.initrd)
-	return strings.Join(append(words, "maxcpus=3",
-		fmt.Sprintf("initrd_len=%d", len(b.initrd)), fmt.Sprintf("initrd_fnv=%08x", h.Sum32())), " ")
+	return strings.Join(append(append(words, "maxcpus=3"), conformance.InitrdWords(b.initrd)...), " ")
 }
 
 func (b *Bench) add(key string, v float64) { b.samples[key] = append(b.samples[key], v) }

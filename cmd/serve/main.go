@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/devserver"
 )
 
@@ -37,14 +38,24 @@ func run(args []string) error {
 	dir := fl.String("dir", "www", "static root: the page")
 	kernel := fl.String("kernel", "kernel/vmlinux.wasm", "kernel served at "+devserver.KernelURL)
 	initrd := fl.String("initrd", "kernel/initramfs.cpio.gz", "initrd served at "+devserver.InitrdURL)
-	conf := fl.String("conformance", "e2e/conformance/testdata", "directory served at "+devserver.ConformanceURL+" if it exists")
+	conf := fl.String("conformance", conformance.Dir(), "directory served at "+devserver.ConformanceURL+" if it exists")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fl.Args())
 	}
-	h, err := devserver.NewHandler(devserver.Config{Dir: *dir, Kernel: *kernel, Initrd: *initrd, Conformance: *conf})
+	// The conformance kernel padded to a real kernel's size, made on first
+	// use into a cache directory (only when the default directory is used:
+	// it is made from that directory's vmlinux.wasm).
+	var real string
+	if *conf == conformance.Dir() {
+		if p, err := conformance.RealKernelFile(); err == nil {
+			real = p
+			log.Printf("conformance kernel padded to a real kernel's size at %s", devserver.RealKernelURL)
+		}
+	}
+	h, err := devserver.NewHandler(devserver.Config{Dir: *dir, Kernel: *kernel, Initrd: *initrd, Conformance: *conf, ConformanceReal: real})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/cpio"
 	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
@@ -17,7 +18,7 @@ import (
 // The conformance kernel and user programs (e2e/conformance, spec section
 // 11) are built by the e2e tree. These tests fail, not skip, when they are
 // missing: the host cannot be tested without them.
-const conformanceDir = "../../e2e/conformance/testdata"
+var conformanceDir = conformance.Dir()
 
 func readModule(t *testing.T, path string) *wasmbin.Module {
 	t.Helper()
@@ -41,15 +42,36 @@ func TestConformanceKernel(t *testing.T) {
 	assert.Len(t, info.HostImports, 12)
 	assert.True(t, info.HasRaiseInterrupt)
 	var withI64, noParams bool
+	shapes := map[string]bool{}
 	for _, s := range info.SysStubs {
 		for _, p := range s.Type.Params {
 			withI64 = withI64 || p == wasmbin.I64
 		}
 		noParams = noParams || len(s.Type.Params) == 0
+		shapes[s.Type.String()] = true
 	}
 	assert.GreaterOrEqual(t, len(info.SysStubs), 2)
 	assert.True(t, withI64, "a sys_* stub with i64 params")
 	assert.True(t, noParams, "a sys_* stub without params")
+	// Every sys_* import shape of a real build (real-kernel-facts.json,
+	// vmlinux.sys_import_shapes), so the host is tested against the mix it
+	// meets, including sys_landlock_add_rule's () -> ().
+	i32, i64 := wasmbin.I32, wasmbin.I64
+	ft := func(p ...wasmbin.ValType) *wasmbin.FuncType {
+		return wasmbin.NewFuncType(p, []wasmbin.ValType{i32})
+	}
+	realShapes := []*wasmbin.FuncType{
+		ft(i32, i32, i32), ft(i32, i32, i32, i32), ft(i32, i32, i32, i32, i32), ft(i32, i32), ft(i32),
+		ft(i32, i32, i32, i32, i32, i32), ft(i64, i32, i32), ft(), ft(i32, i32, i64, i32, i32),
+		wasmbin.NewFuncType(nil, nil),
+	}
+	for _, want := range realShapes {
+		assert.True(t, shapes[want.String()], "the conformance kernel imports no sys_* stub of the real shape %s", want.String())
+	}
+	landlock := m.Import("env", "sys_landlock_add_rule")
+	if assert.NotNil(t, landlock, "sys_landlock_add_rule, typed () -> () as in a real build") {
+		assert.True(t, landlock.Func.Equal(wasmbin.NewFuncType(nil, nil)), "sys_landlock_add_rule: %s", landlock.Func)
+	}
 
 	// Every import and export named in abi.json, with exactly that type.
 	a := loadJSON(t)

@@ -51,7 +51,14 @@ type Config struct {
 	// Conformance, if non-empty and an existing directory, is served under
 	// ConformanceURL.
 	Conformance string
+	// ConformanceReal, if non-empty, is a file served at RealKernelURL
+	// (the conformance kernel padded to a real kernel's size, made by
+	// e2e/conformance.RealKernelFile).
+	ConformanceReal string
 }
+
+// RealKernelURL is where ConformanceReal is served.
+const RealKernelURL = ConformanceURL + "vmlinux-real.wasm"
 
 // compressible lists the extensions served gzip-encoded when the client
 // accepts it.
@@ -93,6 +100,7 @@ type handler struct {
 	conformance *os.Root
 	kernel      string
 	initrd      string
+	real        string // ConformanceReal
 
 	mu  sync.Mutex
 	gz  map[string]*gzEntry // by file identity key
@@ -116,6 +124,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		root:   root,
 		kernel: cfg.Kernel,
 		initrd: cfg.Initrd,
+		real:   cfg.ConformanceReal,
 		gz:     map[string]*gzEntry{},
 		key:    map[string]string{},
 	}
@@ -165,6 +174,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case p == InitrdURL:
 		h.serveNamed(w, r, h.initrd, "no initrd: start the server with -initrd FILE")
+		return
+	case p == RealKernelURL && h.real != "":
+		h.serveNamed(w, r, h.real, "no padded conformance kernel")
 		return
 	case strings.HasPrefix(p, ConformanceURL):
 		if h.conformance == nil {

@@ -103,6 +103,12 @@ struct task {
 	u64 t_first_run;
 	u32 clone_pending_sig; /* test hook: signal pending in the next clone child */
 	u32 scratch[8];
+	/* file table (tty.c): 0 closed, 1 console, pipe ends */
+#define NFDS 8
+	int fds[NFDS];
+	/* images this task's execve allocated (freed with the task or at its
+	   next execve; vfork children share their parent's and own none) */
+	u32 img_bin, img_bin_size, img_data, img_data_size, img_stack, img_stack_size;
 };
 _Static_assert(sizeof(struct task) <= TASK_SIZE, "task too big");
 
@@ -159,6 +165,7 @@ extern volatile int checks_passed, checks_failed;
 /* mm */
 extern unsigned long memory_start, memory_end, memory_kernel_break;
 void *page_alloc(u32 size, u32 align);
+void page_free(void *p, u32 size);
 
 /* sched */
 extern volatile int sched_lock;
@@ -192,6 +199,18 @@ int parse_dylink(const u8 *p, u32 n, u32 *mem_size, u32 *mem_align, u32 *table_s
 void prepare_user_return(struct task *t);
 int take_tail_flow(void);
 int enosys_scenario(void);
+
+/* tty.c: console input (khvcd), file tables, pipes */
+struct task *start_khvcd(int cpu);
+extern volatile int khvcd_polls, khvcd_timeout_ms, tty_onlcr;
+void files_init(struct task *t);
+void files_copy(struct task *to, struct task *from);
+void files_close_all(struct task *t);
+int sys_read(struct task *t, u32 fd, char *buf, int count);
+int sys_write(struct task *t, u32 fd, const char *buf, int count);
+int sys_file_call(struct task *t, int nr, u32 *a, int *handled);
+void free_images(struct task *t);
+void realboot_scenario(int churn);
 
 /* cmdline */
 const char *cmdline_get(const char *key, char *out, int outsize);

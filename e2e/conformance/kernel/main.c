@@ -17,9 +17,43 @@ u32 conf_data_marker = 0x5eed1234u;
 static volatile int mm_lock;
 static u32 heap_next, heap_limit;
 
+/* Freed program images, reused by an allocation of exactly the same
+   page-rounded size: a task that execs the same program again and again
+   (the churn scenario) runs in constant memory. */
+#define NFREE 128
+static struct {
+	u32 addr, size;
+} free_blocks[NFREE];
+
+void page_free(void *p, u32 size)
+{
+	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!p || !size)
+		return;
+	spin_lock(&mm_lock);
+	for (int i = 0; i < NFREE; i++)
+		if (!free_blocks[i].size) {
+			free_blocks[i].addr = (u32)p;
+			free_blocks[i].size = size;
+			break;
+		}
+	/* a full list leaks the block: bounded by NFREE live images anyway */
+	spin_unlock(&mm_lock);
+}
+
 void *page_alloc(u32 size, u32 align)
 {
 	spin_lock(&mm_lock);
+	u32 rounded = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (int i = 0; i < NFREE; i++)
+		if (free_blocks[i].size == rounded && !(free_blocks[i].addr & (align - 1))) {
+			u32 a = free_blocks[i].addr;
+			free_blocks[i].size = 0;
+			spin_unlock(&mm_lock);
+			/* fresh memory is zero; a data area must be (binfmt) */
+			memset((void *)a, 0, rounded);
+			return (void *)a;
+		}
 	u32 p = (heap_next + align - 1) & ~(align - 1);
 	u32 e = p + ((size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 	if (e > heap_limit || e < p) {
@@ -111,9 +145,10 @@ int conf_selected(const char *name)
 	if (list_has(buf, name))
 		return 1;
 	/* "all" selects every scenario except panic and halt (which end the
-	   machine) and flood (which waits for a Ctrl-C) */
+	   machine), flood (which waits for a Ctrl-C) and realboot/churn (PID 1
+	   becomes the shell) */
 	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "halt") && strcmp(name, "flood") &&
-	       strcmp(name, "bench");
+	       strcmp(name, "bench") && strcmp(name, "realboot") && strcmp(name, "churn");
 }
 
 int bench_selected(const char *name)
@@ -127,50 +162,95 @@ int bench_selected(const char *name)
 }
 
 /* ---- sys_* stubs: imports (ENOSYS in this configuration), called through a
-   function table like the real syscall table ---- */
+   function table like the real syscall table. The set covers every import
+   shape of a real build (real-kernel-facts.json sys_import_shapes): i32
+   parameters 0..6 with an i32 result, i64 parameters in three positions, and
+   sys_landlock_add_rule typed () -> (), which a real build imports without
+   parameters or result ---- */
 extern long sys_fadvise64_64(int fd, long long offset, long long len, int advice);
 extern long sys_sync(void);
 extern long sys_fallocate(int fd, int mode, long long offset, long long len);
 extern long sys_quotactl(unsigned int cmd, const char *special, unsigned int id, void *addr);
 extern long sys_acct(const char *name);
 extern long sys_sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+extern void sys_landlock_add_rule(void);
+extern long sys_lookup_dcookie(long long cookie, char *buf, unsigned len);
+extern long sys_fanotify_mark(int fd, unsigned flags, long long mask, int dfd, const char *path);
+extern long sys_munlockall(void);
+extern long sys_listen(int fd, int backlog);
+extern long sys_socket(int family, int type, int proto);
+extern long sys_msgsnd(int id, void *msg, unsigned sz, int flg);
+extern long sys_keyctl(int op, unsigned a2, unsigned a3, unsigned a4, unsigned a5);
+extern long sys_sendto(int fd, void *buf, unsigned len, unsigned flags, void *addr, int alen);
 
 static void *volatile stub_table[] = {
-	(void *)sys_fadvise64_64, (void *)sys_sync, (void *)sys_fallocate,
-	(void *)sys_quotactl, (void *)sys_acct, (void *)sys_sync_file_range,
+	(void *)sys_fadvise64_64, (void *)sys_sync,	     (void *)sys_fallocate,	 (void *)sys_quotactl,
+	(void *)sys_acct,	  (void *)sys_sync_file_range, (void *)sys_landlock_add_rule, (void *)sys_lookup_dcookie,
+	(void *)sys_fanotify_mark, (void *)sys_munlockall,  (void *)sys_listen,		 (void *)sys_socket,
+	(void *)sys_msgsnd,	  (void *)sys_keyctl,	     (void *)sys_sendto,
 };
+#define NSTUBS ((int)(sizeof(stub_table) / sizeof(stub_table[0])))
+
+static s64 w64(u32 lo, u32 hi) { return (s64)((u64)lo | (u64)hi << 32); }
 
 static long call_stub(int i, u32 *a)
 {
-	s64 w1 = (s64)((u64)a[1] | (u64)a[2] << 32), w2 = (s64)((u64)a[3] | (u64)a[4] << 32);
+	void *f = stub_table[i];
 	switch (i) {
 	case 0:
-		return ((long (*)(int, long long, long long, int))stub_table[0])(a[0], w1, w2, a[5]);
+		return ((long (*)(int, long long, long long, int))f)(a[0], w64(a[1], a[2]), w64(a[3], a[4]), a[5]);
 	case 1:
-		return ((long (*)(void))stub_table[1])();
+		return ((long (*)(void))f)();
 	case 2:
-		return ((long (*)(int, int, long long, long long))stub_table[2])(
-			a[0], a[1], (s64)((u64)a[2] | (u64)a[3] << 32), (s64)((u64)a[4] | (u64)a[5] << 32));
+		return ((long (*)(int, int, long long, long long))f)(a[0], a[1], w64(a[2], a[3]), w64(a[4], a[5]));
 	case 3:
-		return ((long (*)(unsigned, const char *, unsigned, void *))stub_table[3])(
-			a[0], (const char *)a[1], a[2], (void *)a[3]);
+		return ((long (*)(unsigned, const char *, unsigned, void *))f)(a[0], (const char *)a[1], a[2],
+									    (void *)a[3]);
 	case 4:
-		return ((long (*)(const char *))stub_table[4])((const char *)a[0]);
+		return ((long (*)(const char *))f)((const char *)a[0]);
 	case 5:
-		return ((long (*)(int, long long, long long, unsigned))stub_table[5])(a[0], w1, w2, a[5]);
+		return ((long (*)(int, long long, long long, unsigned))f)(a[0], w64(a[1], a[2]), w64(a[3], a[4]), a[5]);
+	case 6:
+		/* () -> (): no result to read; the syscall is unimplemented */
+		((void (*)(void))f)();
+		return -38;
+	case 7:
+		return ((long (*)(long long, char *, unsigned))f)(w64(a[0], a[1]), (char *)a[2], a[3]);
+	case 8:
+		return ((long (*)(int, unsigned, long long, int, const char *))f)(a[0], a[1], w64(a[2], a[3]), a[4],
+										(const char *)a[5]);
+	case 9:
+		return ((long (*)(void))f)();
+	case 10:
+		return ((long (*)(int, int))f)(a[0], a[1]);
+	case 11:
+		return ((long (*)(int, int, int))f)(a[0], a[1], a[2]);
+	case 12:
+		return ((long (*)(int, void *, unsigned, int))f)(a[0], (void *)a[1], a[2], a[3]);
+	case 13:
+		return ((long (*)(int, unsigned, unsigned, unsigned, unsigned))f)(a[0], a[1], a[2], a[3], a[4]);
+	case 14:
+		return ((long (*)(int, void *, unsigned, unsigned, void *, int))f)(a[0], (void *)a[1], a[2], a[3],
+										 (void *)a[4], a[5]);
 	}
 	return -38;
 }
 
+/* asm-generic syscall numbers of the stubs, in stub_table order */
 static const struct {
 	int nr;
 	const char *name;
-} stub_nrs[] = {{223, "sys_fadvise64_64"}, {81, "sys_sync"},	{47, "sys_fallocate"},
-		{60, "sys_quotactl"},	  {89, "sys_acct"}, {84, "sys_sync_file_range"}};
+} stub_nrs[] = {{223, "sys_fadvise64_64"},	{81, "sys_sync"},	   {47, "sys_fallocate"},
+		{60, "sys_quotactl"},		{89, "sys_acct"},	   {84, "sys_sync_file_range"},
+		{445, "sys_landlock_add_rule"}, {18, "sys_lookup_dcookie"}, {263, "sys_fanotify_mark"},
+		{231, "sys_munlockall"},	{201, "sys_listen"},	   {198, "sys_socket"},
+		{189, "sys_msgsnd"},		{219, "sys_keyctl"},	   {206, "sys_sendto"}};
+_Static_assert(sizeof(stub_nrs) / sizeof(stub_nrs[0]) == sizeof(stub_table) / sizeof(stub_table[0]),
+	       "one number per stub");
 
 int sys_stub_dispatch(int nr, u32 *a, int *handled)
 {
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NSTUBS; i++)
 		if (stub_nrs[i].nr == nr) {
 			*handled = 1;
 			return call_stub(i, a);
@@ -182,7 +262,7 @@ int sys_stub_dispatch(int nr, u32 *a, int *handled)
 int enosys_scenario(void)
 {
 	u32 a[6] = {3, 0xffffffffu, 0x7fffffffu, 0x12345678u, 0x80000000u, 1};
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < NSTUBS; i++) {
 		long r = call_stub(i, a);
 		check("enosys", stub_nrs[i].name, r == -38, "ret=%d", (int)r);
 	}

@@ -870,7 +870,15 @@ int kernel_init(void *arg)
 		check("bigtable", "exit_status", st == 0, "status=%d", st);
 	}
 	run_benchmarks();
+	/* realboot/churn last: PID 1 execs /init and never comes back here */
+	int user_init = 0;
+	if (conf_selected("realboot") || conf_selected("churn")) {
+		realboot_scenario(!conf_selected("realboot"));
+		user_init = current()->exec_pending;
+	}
 	printk("CONF DONE %d %d\n", checks_passed, checks_failed);
+	if (user_init)
+		return 0; /* ret_from_fork returns to user mode: the host runs /init's _start */
 	if (conf_selected("panic")) {
 		int c = other_cpu();
 		kthread_create(panic_fn, NULL, "panic", c, 0);

@@ -32,6 +32,7 @@ struct task *alloc_task(void)
 	memset(t, 0, TASK_SIZE);
 	t->magic = TASK_MAGIC;
 	t->owned_cpu = -1;
+	files_init(t);
 	lock();
 	t->pid = next_pid++;
 	t->all_next = all_tasks;
@@ -52,6 +53,7 @@ static void free_task(struct task *t)
 		}
 	t->magic = 0xdeadbeef;
 	t->on_rq = 0;
+	free_images(t);
 	t->rq_next = free_tasks;
 	free_tasks = t;
 	unlock();
@@ -351,6 +353,7 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 		vp->vfork_done = 1;
 		wake_up(vp);
 	}
+	files_close_all(t); /* a pipe reader sees EOF as its writers exit */
 	lock();
 	t->exit_code = code;
 	t->state = T_DEAD;

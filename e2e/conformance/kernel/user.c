@@ -249,6 +249,15 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 	for (int i = 0; i < 16; i++)
 		*w++ = aux[i];
 
+	/* the old images (if this task's own execve made them) are not needed
+	   past this point: the strings above were copied from them */
+	free_images(t);
+	t->img_bin = (u32)bin;
+	t->img_bin_size = size;
+	t->img_data = (u32)data;
+	t->img_data_size = dsize ? dsize : PAGE_SIZE;
+	t->img_stack = (u32)stk;
+	t->img_stack_size = 2 * PAGE_SIZE + argspace;
 	t->bin_start = (u32)bin;
 	t->bin_end = (u32)bin + size;
 	t->data_start = (u32)data;
@@ -271,6 +280,15 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 		wake_up(vp);
 	}
 	return 0;
+}
+
+void free_images(struct task *t)
+{
+	page_free((void *)t->img_bin, t->img_bin_size);
+	page_free((void *)t->img_data, t->img_data_size);
+	page_free((void *)t->img_stack, t->img_stack_size);
+	t->img_bin = t->img_data = t->img_stack = 0;
+	t->img_bin_size = t->img_data_size = t->img_stack_size = 0;
 }
 
 /* ---- signals ---- */
@@ -434,6 +452,7 @@ static int sys_clone(struct task *p, u32 flags, u32 stack, u32 ptid, u32 tls, u3
 	c->regs_sp = stack ? stack : p->regs_sp;
 	c->regs_tp = (flags & CLONE_SETTLS) ? tls : p->regs_tp;
 	memcpy(c->sa, p->sa, sizeof(c->sa));
+	files_copy(c, p);
 	c->sig_blocked = p->sig_blocked;
 	c->sig_pending = p->clone_pending_sig ? 1u << p->clone_pending_sig : 0;
 	p->clone_pending_sig = 0;
@@ -491,13 +510,10 @@ extern int sys_stub_dispatch(int nr, u32 *a, int *handled);
 static int do_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
 {
 	switch (nr) {
-	case 64: { /* write */
-		if (a[0] != 1 && a[0] != 2)
-			return -9;
-		extern void con_tty_write(const char *buf, int n);
-		con_tty_write((const char *)a[1], a[2]);
-		return a[2];
-	}
+	case 63: /* read */
+		return sys_read(t, a[0], (char *)a[1], a[2]);
+	case 64: /* write */
+		return sys_write(t, a[0], (const char *)a[1], a[2]);
 	case 93:
 	case 94:
 		do_exit((a[0] & 0xff) << 8);
@@ -560,7 +576,10 @@ static int do_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
 		return sys_wait4(t, a[0], a[1]);
 	}
 	int handled = 0;
-	int r = sys_stub_dispatch(nr, a, &handled);
+	int r = sys_file_call(t, nr, a, &handled);
+	if (handled)
+		return r;
+	r = sys_stub_dispatch(nr, a, &handled);
 	if (handled)
 		return r;
 	return conf_user_syscall(t, n, sp, tp, nr, a);

@@ -95,6 +95,10 @@ static void __attribute__((noinline)) do_syscalls(void)
 	check("enosys", "user_fadvise64_64", f == -38, "ret=%d", f);
 	int s = sc0(81);
 	check("enosys", "user_sync", s == -38, "ret=%d", s);
+	int l = sc3(445, 3, 1, 0);
+	check("enosys", "user_landlock_add_rule", l == -38, "ret=%d", l);
+	int d = sc4(18, 0x1234, 0, 0, 16);
+	check("enosys", "user_lookup_dcookie", d == -38, "ret=%d", d);
 }
 
 /* ---- clone ---- */
