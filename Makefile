@@ -128,9 +128,10 @@ fuzz:
 	done
 
 ## bench: headless-Chromium benchmarks over the conformance kernel and the page
-# (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.
+# (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.;
+# BENCH_FLAGS="-browser both" (or firefox): the boot figures in Chromium and Firefox ESR
 bench: build
-	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/bench $(BENCH_FLAGS)
+	CHROMIUM=$(CHROMIUM) FIREFOX=$(FIREFOX) $(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: gofmt-check vet jsguard
