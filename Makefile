@@ -23,10 +23,12 @@ FUZZTIME ?= 20000x
 # -race needs cgo and a C compiler.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-# Debian packages the tests need: Chromium for the e2e tests, clang/lld 19
-# for the conformance kernel, Node.js to run GOOS=js unit tests.
-APT_PACKAGES := chromium clang-19 lld-19 nodejs
+# Debian packages the tests need: Chromium and Firefox ESR for the e2e
+# tests, clang/lld 19 for the conformance kernel, Node.js to run GOOS=js
+# unit tests.
+APT_PACKAGES := chromium firefox-esr clang-19 lld-19 nodejs
 CHROMIUM     ?= /usr/bin/chromium
+FIREFOX      ?= /usr/bin/firefox-esr
 
 .PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean gofmt-check
 
@@ -49,6 +51,7 @@ test: deps vet test-native test-js conformance-check e2e fuzz
 deps:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	[ -x "$(FIREFOX)" ] || missing="$$missing firefox-esr"; \
 	command -v clang-19 >/dev/null 2>&1 || missing="$$missing clang-19"; \
 	command -v wasm-ld-19 >/dev/null 2>&1 || command -v ld.lld-19 >/dev/null 2>&1 || missing="$$missing lld-19"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
@@ -100,9 +103,10 @@ conformance:
 conformance-check:
 	$(GO) test -count=1 ./e2e/conformance/
 
-## e2e: browser tests (headless Chromium via chromedp)
+## e2e: browser tests (headless Chromium via chromedp; TestFirefox in
+# headless Firefox ESR via WebDriver BiDi)
 e2e: build
-	CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 20m ./e2e/...
+	CHROMIUM=$(CHROMIUM) FIREFOX=$(FIREFOX) $(GO) test -count=1 -timeout 20m ./e2e/...
 
 ## soak: long browser run of the conformance kernel (not part of make test):
 # SOAK_MODE=reboot (default): conf=all boots via gohost.reboot() with console input echo, SOAK=15m
@@ -129,9 +133,10 @@ fuzz:
 	done
 
 ## bench: headless-Chromium benchmarks over the conformance kernel and the page
-# (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.
+# (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.;
+# BENCH_FLAGS="-browser both" (or firefox): the boot figures in Chromium and Firefox ESR
 bench: build
-	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/bench $(BENCH_FLAGS)
+	CHROMIUM=$(CHROMIUM) FIREFOX=$(FIREFOX) $(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: gofmt-check vet jsguard

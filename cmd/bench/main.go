@@ -29,6 +29,7 @@ import (
 
 	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/devserver"
+	"github.com/linuxwasm/gohost/internal/firefox"
 	"github.com/linuxwasm/gohost/internal/headless"
 )
 
@@ -40,6 +41,7 @@ type Bench struct {
 	initrd     []byte
 	samples    map[string][]float64
 	notes      []string
+	ff         *firefox.Browser // set: the pages run in Firefox (browsers.go)
 }
 
 func main() {
@@ -49,11 +51,33 @@ func main() {
 	www := flag.String("www", "www", "the page's directory (built by make build)")
 	conf := flag.String("conformance", conformance.Dir(), "the conformance kernel's directory")
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
+	browser := flag.String("browser", "chromium", "chromium: every figure; firefox or both: the boot figures in Firefox, or in both browsers side by side (browsers.go)")
+	firefoxExe := flag.String("firefox", envOr("FIREFOX", firefox.DefaultPath), "Firefox executable")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
 	if *heavyN < 0 {
 		*heavyN = *n
+	}
+	if *browser != "chromium" {
+		names := []string{"firefox"}
+		if *browser == "both" {
+			names = []string{"chromium", "firefox"}
+		} else if *browser != "firefox" {
+			fmt.Fprintf(os.Stderr, "bench: -browser %q: want chromium, firefox or both\n", *browser)
+			os.Exit(2)
+		}
+		if *out == "cmd/bench/results.json" {
+			*out = "cmd/bench/results-browsers.json"
+		}
+		err := serve(*www, *conf, func(baseURL string, initrd []byte) error {
+			return runBrowsers(*n, names, baseURL, initrd, *chromium, *firefoxExe, *out)
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*n, *heavyN, *out, *www, *conf, *chromium); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -91,6 +91,9 @@ type PageOpts struct {
 // the given command line and pool floor, waits for CONF DONE, collects the
 // probe's record and closes the tab.
 func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
+	if b.ff != nil {
+		return b.runPageFirefox(o)
+	}
 	tabCtx, cancelTab := chromedp.NewContext(b.browser)
 	defer cancelTab()
 	ctx, cancel := context.WithTimeout(tabCtx, o.Timeout)

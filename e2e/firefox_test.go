@@ -1,0 +1,243 @@
+//go:build !js
+
+package e2e
+
+// The page in Firefox ESR (issue 13): the same server as the Chromium tests,
+// one headless firefox-esr driven over WebDriver BiDi (internal/bidi,
+// internal/firefox), started by TestFirefox for its subtests only.
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/firefox"
+)
+
+func firefoxPath() string {
+	if p := os.Getenv("FIREFOX"); p != "" {
+		return p
+	}
+	return firefox.DefaultPath
+}
+
+// ffErrorsJS runs before the page's scripts in every document: it keeps
+// uncaught exceptions and unhandled rejections, which fail the test.
+const ffErrorsJS = `globalThis.__ffErrors = [];
+window.addEventListener('error', (e) => globalThis.__ffErrors.push('error: ' + (e.message || e.type) + ' at ' + e.filename + ':' + e.lineno));
+window.addEventListener('unhandledrejection', (e) => globalThis.__ffErrors.push('unhandled rejection: ' + String(e.reason && (e.reason.stack || e.reason))));`
+
+// TestFirefox runs the page's main paths in Firefox: the self-test, a boot
+// that answers typed and pasted input byte for byte, and bad kernels.
+func TestFirefox(t *testing.T) {
+	exe := firefoxPath()
+	if _, err := os.Stat(exe); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Firefox not found at %s (apt-get install firefox-esr, or set FIREFOX): %v", exe, err)
+		}
+		t.Skipf("SKIP: Firefox not found at %s (apt-get install firefox-esr, or set FIREFOX); the Firefox tests did not run", exe)
+	}
+	if !hasConformance {
+		t.Fatal("conformance kernel not built (make conformance)")
+	}
+	start := time.Now()
+	if v, err := firefox.Version(exe); err == nil {
+		t.Logf("%s", v)
+	}
+	b, err := firefox.Start(context.Background(), exe)
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	t.Logf("Firefox started in %v", time.Since(start).Round(time.Millisecond))
+
+	t.Run("SelfTest", func(t *testing.T) { testFirefoxSelfTest(t, b) })
+	t.Run("InputAndPaste", func(t *testing.T) { testFirefoxInputAndPaste(t, b) })
+	t.Run("BadKernel", func(t *testing.T) { testFirefoxBadKernel(t, b) })
+	t.Cleanup(func() { t.Logf("Firefox tests took %v", time.Since(start).Round(time.Millisecond)) })
+}
+
+// ffTab is one Firefox tab with its own deadline.
+type ffTab struct {
+	t   *testing.T
+	b   *firefox.Browser
+	ctx context.Context
+	id  string
+}
+
+func newFFTab(t *testing.T, b *firefox.Browser, timeout time.Duration) *ffTab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	id, err := b.CreateTab(ctx)
+	if err != nil {
+		cancel()
+		t.Fatalf("new tab: %v", err)
+	}
+	tab := &ffTab{t: t, b: b, ctx: ctx, id: id}
+	if err := b.AddPreloadScript(ctx, id, ffErrorsJS); err != nil {
+		cancel()
+		t.Fatalf("preload script: %v", err)
+	}
+	t.Cleanup(func() {
+		defer cancel()
+		late, cancelLate := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelLate()
+		var errs []string
+		if err := b.Eval(late, id, `globalThis.__ffErrors || []`, &errs); err == nil {
+			for _, e := range errs {
+				t.Errorf("in the page: %s", e)
+			}
+		}
+		if t.Failed() {
+			tab.screenshot(late)
+		}
+		_ = b.CloseTab(late, id)
+	})
+	return tab
+}
+
+func (tab *ffTab) screenshot(ctx context.Context) {
+	png, err := tab.b.CaptureScreenshot(ctx, tab.id)
+	if err != nil {
+		tab.t.Logf("screenshot: %v", err)
+		return
+	}
+	if err := os.MkdirAll(artifactDir, 0o755); err != nil {
+		tab.t.Logf("screenshot: %v", err)
+		return
+	}
+	name := filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(tab.t.Name(), "_")+".png")
+	if err := os.WriteFile(name, png, 0o644); err != nil {
+		tab.t.Logf("screenshot: %v", err)
+		return
+	}
+	tab.t.Logf("screenshot saved to %s", name)
+}
+
+// navigate loads base+path?params (base "" is the e2e server).
+func (tab *ffTab) navigate(base, path string, params url.Values) {
+	tab.t.Helper()
+	if base == "" {
+		base = baseURL
+	}
+	u := base + path
+	if len(params) > 0 {
+		u += "?" + params.Encode()
+	}
+	if err := tab.b.Navigate(tab.ctx, tab.id, u); err != nil {
+		tab.t.Fatalf("navigate %s: %v", u, err)
+	}
+}
+
+func ffEval[T any](tab *ffTab, expr string) T {
+	tab.t.Helper()
+	var v T
+	if err := tab.b.Eval(tab.ctx, tab.id, expr, &v); err != nil {
+		tab.t.Fatalf("evaluate %.100q: %v", expr, err)
+	}
+	return v
+}
+
+// waitJS polls predicate (a boolean expression) until it holds.
+func (tab *ffTab) waitJS(what, predicate string, timeout time.Duration) {
+	tab.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		var ok bool
+		if last = tab.b.Eval(tab.ctx, tab.id, "!!("+predicate+")", &ok); last == nil && ok {
+			return
+		}
+		if tab.ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var out string
+	_ = tab.b.Eval(tab.ctx, tab.id, `globalThis.gohost ? gohost.output().slice(-3000) : document.body.innerText.slice(0, 3000)`, &out)
+	tab.t.Fatalf("waiting for %s (%v): last error %v; the page shows:\n%s", what, timeout, last, out)
+}
+
+func testFirefoxSelfTest(t *testing.T, b *firefox.Browser) {
+	tab := newFFTab(t, b, 3*time.Minute)
+	t0 := time.Now()
+	tab.navigate("", "/", conformanceParams(conformanceCmdline(t, "all")))
+	tab.waitJS("CONF DONE", `globalThis.gohost && /CONF DONE \d+ \d+/.test(gohost.output())`, 150*time.Second)
+	out := ffEval[string](tab, `gohost.output()`)
+	requireAllPassed(t, out)
+	m := confDone.FindStringSubmatch(out)
+	require.NotEqual(t, "0", m[1], "no checks ran")
+	t.Logf("%s after %v", m[0], time.Since(t0).Round(time.Millisecond))
+	// No error on the page.
+	assert.True(t, ffEval[bool](tab, `document.getElementById('error-panel').hidden`), "error panel: %s", ffEval[string](tab, errorPanelJS))
+}
+
+// InputAndPaste: the input scenario's ready line, then typed text and a
+// paste of multi-byte UTF-8 longer than the host's 4 KiB staging buffer
+// arrive byte for byte, in order (the kernel echoes each byte in hex).
+func testFirefoxInputAndPaste(t *testing.T, b *firefox.Browser) {
+	tab := newFFTab(t, b, 2*time.Minute)
+	tab.navigate("", "/", conformanceParams(conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60")))
+	tab.waitJS("the machine ready", `globalThis.gohost && /conf: \d+ CPUs online/.test(gohost.output())`, 60*time.Second)
+	tab.waitJS("the input scenario", `gohost.output().includes('CONF input ready PASS')`, 30*time.Second)
+
+	echoed := func(n int) string {
+		tab.waitJS(fmt.Sprintf("%d bytes echoed", n/2), fmt.Sprintf(`(() => { let h = ''; for (const m of gohost.output().matchAll(/CONF input got ([0-9a-f ]+)\r\n/g)) h += m[1].replace(/ /g, ''); return h.length >= %d; })()`, n), 20*time.Second)
+		return pfEchoed(ffEval[string](tab, `gohost.output()`))
+	}
+	// Typed: one call per key, as the terminal does.
+	typed := "ls -l\r"
+	for _, r := range typed {
+		ffEval[any](tab, fmt.Sprintf(`gohost.input(%s)`, jsString(string(r))))
+	}
+	want := typed
+	assert.Equal(t, hex.EncodeToString([]byte(want)), echoed(2*len(want)), "typed bytes")
+
+	// Pasted: one call with the whole text.
+	paste := "zweite Zeile: äöü € 日本 🐧\r" + strings.Repeat("ab€", 1500) + "\r"
+	ffEval[any](tab, fmt.Sprintf(`gohost.input(%s)`, jsString(paste)))
+	want += paste
+	assert.Equal(t, hex.EncodeToString([]byte(want)), echoed(2*len(want)), "pasted bytes")
+
+	ffEval[any](tab, `gohost.input('~')`)
+	tab.waitJS("CONF DONE", `/CONF DONE \d+ \d+/.test(gohost.output())`, 20*time.Second)
+	out := ffEval[string](tab, `gohost.output()`)
+	assert.Regexp(t, `CONF input terminator PASS`, out)
+	requireAllPassed(t, out)
+}
+
+// BadKernel: kernels the host refuses show their error on the page, and
+// nothing is left running.
+func testFirefoxBadKernel(t *testing.T, b *firefox.Browser) {
+	vmlinux := conformanceFile(t, "vmlinux.wasm")
+	bad := startBadServer(t, map[string][]byte{
+		"truncated.wasm": vmlinux[:len(vmlinux)/2],
+		"mistyped.wasm":  mistypedKernel(),
+	}, "")
+	for _, c := range []struct {
+		name, kernel string
+		expect       *regexp.Regexp
+	}{
+		{"truncated", "/bad/truncated.wasm", regexp.MustCompile(`The machine could not start[\s\S]*not a valid WebAssembly module \(truncated or corrupt\?\)`)},
+		{"mistyped-import", "/bad/mistyped.wasm", regexp.MustCompile(`this WebAssembly module is not a Linux/Wasm kernel[\s\S]*import wasm_serialize_tasks has type \(i32\) -> i32, want \(i32, i32\) -> i32`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tab := newFFTab(t, b, 45*time.Second)
+			tab.navigate(bad.URL, "/", confURLs(c.kernel))
+			tab.waitJS("the error panel", `!document.getElementById('error-panel').hidden`, 30*time.Second)
+			text := ffEval[string](tab, errorPanelJS)
+			t.Logf("%s", strings.Join(strings.Fields(text), " "))
+			assert.Regexp(t, c.expect, text)
+			tab.waitJS("no workers left", `globalThis.gohost && gohost.status().workers === 0`, 5*time.Second)
+			assert.Equal(t, "failed", ffEval[string](tab, `gohost.status().stage`))
+		})
+	}
+}
