@@ -62,6 +62,7 @@ func TestFirefox(t *testing.T) {
 	t.Run("SelfTest", func(t *testing.T) { testFirefoxSelfTest(t, b) })
 	t.Run("InputAndPaste", func(t *testing.T) { testFirefoxInputAndPaste(t, b) })
 	t.Run("BadKernel", func(t *testing.T) { testFirefoxBadKernel(t, b) })
+	t.Run("Realboot", func(t *testing.T) { testFirefoxRealboot(t, b) })
 	t.Cleanup(func() { t.Logf("Firefox tests took %v", time.Since(start).Round(time.Millisecond)) })
 }
 
@@ -240,4 +241,56 @@ func testFirefoxBadKernel(t *testing.T, b *firefox.Browser) {
 			assert.Equal(t, "failed", ffEval[string](tab, `gohost.status().stage`))
 		})
 	}
+}
+
+// Realboot: the realboot scenario on the kernel padded to a real
+// vmlinux.wasm's 30 MB boots to its shell prompt, answers a builtin and a
+// command that forks and execs the 1.6 MB program, and brings a 4th CPU up
+// for it. It logs when each CPU came online (issue 13 reports ~800 ms per
+// secondary CPU in Firefox on a real kernel).
+func testFirefoxRealboot(t *testing.T, b *firefox.Browser) {
+	tab := newFFTab(t, b, 4*time.Minute)
+	// In the page, before its scripts: the time of every stage event and of
+	// every change of the online CPU count, on the page's own clock.
+	require.NoError(t, b.AddPreloadScript(tab.ctx, tab.id, ffStagesJS))
+	tab.navigate("", "/", mergeParams(conformanceParams(conformanceCmdline(t, "realboot")), realKernelParams()))
+	tab.waitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
+	var marks []struct {
+		What string  `json:"what"`
+		T    float64 `json:"t"`
+	}
+	require.NoError(t, tab.b.Eval(tab.ctx, tab.id, `globalThis.__ffStages`, &marks))
+	var line []string
+	for _, m := range marks {
+		line = append(line, fmt.Sprintf("%s %.0f ms", m.What, m.T))
+	}
+	t.Logf("Firefox realboot (ms since navigation): %s", strings.Join(line, ", "))
+	requireAllPassed(t, ffEval[string](tab, `gohost.output()`))
+	for _, c := range []struct{ line, want string }{{"echo firefox", "\r\nfirefox\r\n"}, {"ls", "bin"}} {
+		before := ffEval[int](tab, `gohost.output().length`)
+		ffEval[any](tab, fmt.Sprintf(`gohost.input(%s)`, jsString(c.line+"\r")))
+		tab.waitJS(fmt.Sprintf("the answer to %q", c.line), fmt.Sprintf(`(() => { const o = gohost.output().slice(%d); return o.includes(%s) && /\/ # $/.test(o); })()`, before, jsString(c.want)), shellAnswer)
+	}
+	assert.Equal(t, 4, ffEval[int](tab, `gohost.status().cpus`), "the first forking command brought a 4th CPU up")
+}
+
+// ffStagesJS records stage events and CPU counts with performance.now().
+const ffStagesJS = `globalThis.__ffStages = [];
+window.addEventListener('gohost-ready', () => {
+  const mark = (what) => globalThis.__ffStages.push({what, t: performance.now()});
+  mark('host ready');
+  gohost.on('stage', (ev) => mark(ev.stage));
+  let cpus = 0;
+  const poll = setInterval(() => {
+    const s = gohost.status();
+    if ((s.cpus || 0) > cpus) { cpus = s.cpus; mark(cpus + ' CPUs'); }
+    if (s.stage === 'ready' || s.stage === 'failed' || s.stage === 'panic') { mark('prompt or end'); clearInterval(poll); }
+  }, 2);
+}, {once: true});`
+
+func mergeParams(a, b url.Values) url.Values {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
 }
