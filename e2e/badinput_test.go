@@ -31,6 +31,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/linuxwasm/gohost/internal/wasmenc"
@@ -152,12 +153,10 @@ func startBadServer(t *testing.T, files map[string][]byte, connectSrc string) *b
 		}
 		h.ServeHTTP(w, r)
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	u, stop, err := browsertest.Serve(mux)
 	require.NoError(t, err)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	s.URL = "http://" + ln.Addr().String()
+	t.Cleanup(stop)
+	s.URL = u
 	return s
 }
 
@@ -189,12 +188,10 @@ func (c *cspRewriter) Write(b []byte) (int, error) {
 // (a static file server somebody might try first).
 func startPlainServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	u, stop, err := browsertest.Serve(http.FileServer(http.Dir(filepath.Join("..", "www"))))
 	require.NoError(t, err)
-	srv := &http.Server{Handler: http.FileServer(http.Dir(filepath.Join("..", "www"))), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+	t.Cleanup(stop)
+	return u
 }
 
 // closedPort returns a loopback address nothing listens on.
@@ -243,6 +240,10 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("conformance kernel not built (make conformance)")
 	}
 	vmlinux := conformanceFile(t, "vmlinux.wasm")
+	mod, err := wasmbin.Parse(vmlinux)
+	require.NoError(t, err)
+	minPages := mod.Import("env", "memory").Memory.Min // the kernel's declared minimum
+	initrdPages := uint64(len(conformanceFile(t, "initramfs.cpio"))+0xffff) >> 16
 	index, err := os.ReadFile(filepath.Join("..", "www", "index.html"))
 	require.NoError(t, err)
 	refused := closedPort(t)
@@ -254,9 +255,9 @@ func TestBadInput(t *testing.T) {
 		// A kernel declaring 65536 initial pages (4 GiB) of shared memory.
 		"huge-memory.wasm": patchMemoryLimits(t, vmlinux, 65536, 65536),
 		// A kernel whose memory cannot grow at all: the initrd cannot be placed.
-		"no-growth.wasm": patchMemoryLimits(t, vmlinux, 43, 43),
+		"no-growth.wasm": patchMemoryLimits(t, vmlinux, minPages, minPages),
 		// Room for the initrd but not for the 16 pages _start needs.
-		"little-growth.wasm": patchMemoryLimits(t, vmlinux, 43, 43+3+8),
+		"little-growth.wasm": patchMemoryLimits(t, vmlinux, minPages, minPages+initrdPages+8),
 		// A kernel whose static image needs 3500 pages (~219 MiB): a 6 MiB
 		// initramfs then does not fit in the 512 MiB the kernel can have.
 		"big-image.wasm": patchMemoryLimits(t, vmlinux, 3500, 65536),

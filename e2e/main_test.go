@@ -8,18 +8,13 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/linuxwasm/gohost/e2e/conformance"
+	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
-	"github.com/linuxwasm/gohost/internal/headless"
 )
 
 var (
@@ -79,15 +74,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	hasConformance = devserver.HasConformance(h)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stopServer, err := browsertest.Serve(h)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	baseURL = "http://" + ln.Addr().String()
+	defer stopServer()
+	baseURL = url
 
 	ctx, stop, err := startBrowser()
 	if err != nil {
@@ -99,27 +92,10 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// startBrowser starts headless Chromium with a fresh user-data dir; stop
-// closes it (and its processes) and removes the dir.
+// startBrowser starts headless Chromium with a fresh profile; stop closes
+// it (and its processes) and removes the profile.
 func startBrowser() (context.Context, func(), error) {
-	userData, err := os.MkdirTemp("", "gohost-e2e-chromium-")
-	if err != nil {
-		return nil, nil, err
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(chromiumPath(), userData)...)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	stop := func() {
-		cancelBrowser()
-		cancelAlloc()
-		os.RemoveAll(userData)
-	}
-	// Start the browser now (no deadline on this first run: it would bound
-	// the browser's life).
-	if err := chromedp.Do(ctx); err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return ctx, stop, nil
+	return browsertest.StartChromium(chromiumPath())
 }
 
 // ownBrowser starts a browser for one test, closed when the test ends: for

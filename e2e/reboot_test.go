@@ -5,12 +5,9 @@ package e2e
 // The panic panel and Reboot, and the renderer's memory over repeated reboots.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/browsertest"
 )
 
 func TestPageReboot(t *testing.T) {
@@ -67,59 +66,15 @@ func testPanicReboot(t *testing.T) {
 // processes (descendants of its main process started with --type=renderer).
 func rendererPSS(t *testing.T, browser context.Context) int64 {
 	t.Helper()
-	c := chromedp.FromContext(browser)
-	require.True(t, c != nil && c.Browser != nil && c.Browser.Process() != nil, "browser process unknown")
-	root := c.Browser.Process().Pid
-	parent := map[int]int{}
-	ents, err := os.ReadDir("/proc")
+	root := browsertest.BrowserPID(browser)
+	require.NotZero(t, root, "browser process unknown")
+	pss, err := browsertest.RendererPSS(root)
 	require.NoError(t, err)
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
-		f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:]))
-		if len(f) > 1 {
-			parent[pid], _ = strconv.Atoi(f[1])
-		}
-	}
-	descends := func(pid int) bool {
-		for i := 0; i < 64 && pid > 1; i++ {
-			if pid == root {
-				return true
-			}
-			pid = parent[pid]
-		}
-		return false
-	}
+	require.NotEmpty(t, pss, "no renderer process found under the browser (pid %d)", root)
 	var total int64
-	n := 0
-	for pid := range parent {
-		if !descends(pid) {
-			continue
-		}
-		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil || !bytes.Contains(cmd, []byte("--type=renderer")) {
-			continue
-		}
-		sm, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(sm), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				total += kb << 10
-				n++
-			}
-		}
+	for _, kb := range pss {
+		total += kb << 10
 	}
-	require.Positive(t, n, "no renderer process found under the browser (pid %d)", root)
 	return total
 }
 

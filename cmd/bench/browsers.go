@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,11 +21,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
+	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/firefox"
-	"github.com/linuxwasm/gohost/internal/headless"
 )
 
 // bootFigDefs are the figures measured in every browser.
@@ -65,19 +61,12 @@ func runBrowsers(n int, names []string, baseURL string, initrd []byte, chromium,
 		b := &Bench{baseURL: baseURL, initrd: initrd, samples: map[string][]float64{}}
 		switch name {
 		case "chromium":
-			userData, err := os.MkdirTemp("", "gohost-bench-chromium-")
+			ctx, stop, err := browsertest.StartChromium(chromium)
 			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(userData)
-			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(chromium, userData)...)
-			defer cancelAlloc()
-			ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-			defer cancelBrowser()
-			if err := chromedp.Do(ctx); err != nil {
 				return fmt.Errorf("starting Chromium: %w", err)
 			}
-			b.browser = ctx
+			defer stop()
+			b.browser, b.browserPID = ctx, browsertest.BrowserPID(ctx)
 			v, _ := commandVersion(chromium)
 			versions[name] = v
 		case "firefox":
@@ -306,12 +295,10 @@ func serve(www, conf string, f func(baseURL string, initrd []byte) error) error 
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stop, err := browsertest.Serve(h)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	return f("http://"+ln.Addr().String(), initrd)
+	defer stop()
+	return f(base, initrd)
 }

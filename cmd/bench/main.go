@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,12 +23,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/linuxwasm/gohost/e2e/conformance"
+	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/firefox"
-	"github.com/linuxwasm/gohost/internal/headless"
 )
 
 // Bench holds the browser and server of one `make bench` run.
@@ -112,42 +108,23 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := browsertest.Serve(h)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer stopServer()
 
-	userData, err := os.MkdirTemp("", "gohost-bench-chromium-")
+	browserCtx, stopBrowser, err := browsertest.StartChromium(chromium)
 	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(userData)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(chromium, userData)...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer func() {
-		// Close the browser and wait for its processes before the
-		// user-data dir goes.
-		ctx, cancel := context.WithTimeout(browserCtx, 10*time.Second)
-		defer cancel()
-		_ = chromedp.Cancel(ctx)
-		cancelBrowser()
-		cancelAlloc()
-	}()
-	if err := chromedp.Do(browserCtx); err != nil {
 		return fmt.Errorf("starting Chromium: %w", err)
 	}
+	defer stopBrowser()
 	b := &Bench{
-		browser: browserCtx,
-		baseURL: "http://" + ln.Addr().String(),
-		initrd:  initrd,
-		samples: map[string][]float64{},
-	}
-	if c := chromedp.FromContext(browserCtx); c != nil && c.Browser != nil && c.Browser.Process() != nil {
-		b.browserPID = c.Browser.Process().Pid
+		browser:    browserCtx,
+		baseURL:    base,
+		initrd:     initrd,
+		samples:    map[string][]float64{},
+		browserPID: browsertest.BrowserPID(browserCtx),
 	}
 	if profileOnly {
 		return b.profileOutput(os.Stdout)

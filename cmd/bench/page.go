@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/linuxwasm/gohost/internal/browsertest"
 )
 
 //go:embed probe.js
@@ -149,7 +150,7 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		}
 	}
 	if o.Memory {
-		pss, err := rendererPSS(b.browserPID)
+		pss, err := browsertest.RendererPSS(b.browserPID)
 		if err != nil {
 			return nil, err
 		}

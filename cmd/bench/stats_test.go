@@ -27,12 +27,3 @@ func TestParseBench(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
-
-func TestPSS(t *testing.T) {
-	if kb, err := parsePSS("Rss: 100 kB\nPss:    2048 kB\nPss_Anon: 5 kB\n"); err != nil || kb != 2048 {
-		t.Fatalf("got %d %v", kb, err)
-	}
-	if _, err := parsePSS("Rss: 1 kB\n"); err == nil {
-		t.Fatal("want an error without a Pss line")
-	}
-}

@@ -21,7 +21,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,7 +35,7 @@ import (
 
 	"github.com/linuxwasm/gohost/internal/devserver"
 
-	"github.com/linuxwasm/gohost/internal/headless"
+	"github.com/linuxwasm/gohost/internal/browsertest"
 )
 
 //go:embed runner.js
@@ -135,13 +134,11 @@ func run(args []string) (int, error) {
 		http.ServeFile(w, r, wasmFile)
 	})
 	mux.Handle("/", static)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := browsertest.Serve(mux)
 	if err != nil {
 		return 1, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer stopServer()
 
 	timeout := 30 * time.Minute
 	if s := os.Getenv("WASMTEST_TIMEOUT"); s != "" {
@@ -158,7 +155,7 @@ func run(args []string) (int, error) {
 	if exe == "" {
 		exe = "/usr/bin/chromium"
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(exe, userData)...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browsertest.Options(exe, userData)...)
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
@@ -221,7 +218,7 @@ func run(args []string) (int, error) {
 			}
 			return chromedp.Void{}, nil
 		},
-		chromedp.Navigate("http://"+ln.Addr().String()+"/__wasmtest/"),
+		chromedp.Navigate(base+"/__wasmtest/"),
 	)
 	if err != nil {
 		return 1, fmt.Errorf("starting Chromium (%s): %w", exe, err)

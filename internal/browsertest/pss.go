@@ -1,6 +1,6 @@
 //go:build !js
 
-package main
+package browsertest
 
 import (
 	"bufio"
@@ -11,9 +11,10 @@ import (
 	"strings"
 )
 
-// rendererPSS returns the PSS (kB) of every Chromium renderer process below
-// the browser process root, keyed by pid.
-func rendererPSS(root int) (map[int]int64, error) {
+// RendererPSS returns the PSS (kB) of every Chromium renderer process below
+// the browser process root, keyed by pid: the memory a page costs as the OS
+// counts it (performance.measureUserAgentSpecificMemory misses wasm memory).
+func RendererPSS(root int) (map[int]int64, error) {
 	children := map[int][]int{}
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
@@ -55,7 +56,7 @@ func rendererPSS(root int) (map[int]int64, error) {
 		if err != nil {
 			continue // exited meanwhile
 		}
-		kb, err := parsePSS(string(rollup))
+		kb, err := ParsePSS(string(rollup))
 		if err != nil {
 			return nil, err
 		}
@@ -64,8 +65,8 @@ func rendererPSS(root int) (map[int]int64, error) {
 	return out, nil
 }
 
-// parsePSS reads the "Pss:" line (kB) of /proc/<pid>/smaps_rollup.
-func parsePSS(s string) (int64, error) {
+// ParsePSS reads the "Pss:" line (kB) of /proc/<pid>/smaps_rollup.
+func ParsePSS(s string) (int64, error) {
 	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
