@@ -3,8 +3,7 @@
 package e2e
 
 import (
-	"fmt"
-	"hash/fnv"
+
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/linuxwasm/gohost/e2e/conformance"
 )
 
 // conformanceCmdline is a command line for the conformance kernel: the
@@ -23,9 +24,7 @@ func conformanceCmdline(t *testing.T, conf string, extra ...string) string {
 	if err != nil {
 		t.Fatalf("conformance initrd: %v", err)
 	}
-	h := fnv.New32a()
-	h.Write(b)
-	words := append([]string{"conf=" + conf, "maxcpus=3", fmt.Sprintf("initrd_len=%d", len(b)), fmt.Sprintf("initrd_fnv=%08x", h.Sum32())}, extra...)
+	words := append([]string{"conf=" + conf, "maxcpus=3", conformance.InitrdWords(b)}, extra...)
 	return strings.Join(words, " ")
 }
 
