@@ -187,7 +187,7 @@ func (a *API) on(args []js.Value) any {
 	if err != nil {
 		return nil
 	}
-	return off.Value()
+	return safejs.Unsafe(off.Value())
 }
 
 // instanceOf reports whether v is an instance of the global constructor name.
