@@ -3,7 +3,6 @@
 package e2e
 
 import (
-
 	"net/url"
 	"os"
 	"path/filepath"
