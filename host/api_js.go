@@ -157,7 +157,8 @@ func typeName(args []js.Value, i int) string {
 }
 
 // on(type, fn) subscribes fn to an event type and returns the function that
-// unsubscribes it (the first call does; later calls do nothing).
+// unsubscribes it. That function is released by its first call; gohost.js
+// makes later calls do nothing rather than call a released function.
 func (a *API) on(args []js.Value) any {
 	if len(args) == 0 || args[0].Type() != js.TypeString {
 		return refusal("gohost.on: the event type must be a string (one of " + strings.Join(EventTypes, ", ") + "), not " + typeName(args, 0))

@@ -70,6 +70,16 @@ function wrap(raw) {
       return r;
     };
   }
+  // The host releases an unsubscribe function when it is called; calling
+  // it again must do nothing, not call a released Go function.
+  api.on = (...args) => {
+    const off = raw.on(...args);
+    if (off instanceof Error) throw off;
+    let done = false;
+    return () => {
+      if (!done) { done = true; off(); }
+    };
+  };
   return api;
 }
 
