@@ -28,7 +28,7 @@ RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 APT_PACKAGES := chromium clang-19 lld-19 nodejs
 CHROMIUM     ?= /usr/bin/chromium
 
-.PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean gofmt-check
+.PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean gofmt-check screenshot
 
 all: build
 
@@ -127,6 +127,11 @@ fuzz:
 # (cmd/bench/README.md): table on stdout, cmd/bench/results.json. BENCH_FLAGS="-n 3" etc.
 bench: build
 	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/bench $(BENCH_FLAGS)
+
+## screenshot: docs/screenshot.png, the README's picture: the page running the
+# host self-test in headless Chromium (cmd/screenshot)
+screenshot: build
+	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/screenshot -o docs/screenshot.png
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: gofmt-check vet jsguard
