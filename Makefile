@@ -30,7 +30,7 @@ APT_PACKAGES := chromium firefox-esr clang-19 lld-19 nodejs
 CHROMIUM     ?= /usr/bin/chromium
 FIREFOX      ?= /usr/bin/firefox-esr
 
-.PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean gofmt-check
+.PHONY: all build serve test deps vet test-native test-js conformance e2e fuzz bench lint jsguard vendor clean gofmt-check screenshot
 
 all: build
 
@@ -137,6 +137,11 @@ fuzz:
 # BENCH_FLAGS="-browser both" (or firefox): the boot figures in Chromium and Firefox ESR
 bench: build
 	CHROMIUM=$(CHROMIUM) FIREFOX=$(FIREFOX) $(GO) run ./cmd/bench $(BENCH_FLAGS)
+
+## screenshot: docs/screenshot.png, the README's picture: the page running the
+# host self-test in headless Chromium (cmd/screenshot)
+screenshot: build
+	CHROMIUM=$(CHROMIUM) $(GO) run ./cmd/screenshot -o docs/screenshot.png
 
 ## lint: gofmt, go vet (native and js), jsguard on the GOOS=js packages
 lint: gofmt-check vet jsguard

@@ -24,6 +24,56 @@ import (
 func TestPageAPI(t *testing.T) {
 	t.Run("LogDownload", testLogDownload)
 	t.Run("API", testAPI)
+	t.Run("Refusals", testAPIRefusals)
+}
+
+// Refusals: unknown option keys, unknown event names and non-string input
+// are refused by name; on() returns a working unsubscribe function; waitFor
+// says what it waited for and where the console stood.
+func testAPIRefusals(t *testing.T) {
+	tab := confTab(t, 90*time.Second, conformanceCmdline(t, "console"), nil)
+	tab.waitDone(45 * time.Second)
+	before := Eval[string](tab, `gohost.output()`)
+
+	msg := Eval[string](tab, `gohost.boot({kernel: '/conformance/vmlinux.wasm', cmdLine: 'conf=all'}).then(() => 'resolved', (e) => e.message)`)
+	assert.Equal(t, `gohost.boot: unknown option "cmdLine" (known: kernel, initrd, cmdline, files, readyPattern, poolFloor, poolCeiling)`, msg)
+	assert.Equal(t, before, Eval[string](tab, `gohost.output()`), "the refused boot changed nothing")
+
+	throws := func(expr string) string {
+		return Eval[string](tab, `(() => { try { `+expr+`; return 'accepted'; } catch (e) { return e.name + ': ' + e.message; } })()`)
+	}
+	assert.Equal(t, `TypeError: gohost.on: unknown event "bogus" (known: stage, progress, console, log, error)`, throws(`gohost.on('bogus', () => {})`))
+	assert.Equal(t, `TypeError: gohost.on("stage", fn): fn must be a function, not a string`, throws(`gohost.on('stage', 'f')`))
+	assert.Equal(t, `TypeError: gohost.on: the event type must be a string (one of stage, progress, console, log, error), not a number`, throws(`gohost.on(1, () => {})`))
+	assert.Equal(t, `TypeError: gohost.input takes a string, not a number`, throws(`gohost.input(123)`))
+	assert.Equal(t, `TypeError: gohost.input takes a string, not null`, throws(`gohost.input(null)`))
+	assert.Equal(t, "accepted", throws(`gohost.input('')`))
+
+	// on() returns its unsubscribe function: an unsubscribed listener hears
+	// nothing of the next boot, a subscribed one hears all of it.
+	Eval[chromedp.Void](tab, `(() => {
+	  const rec = globalThis.__unsub = {kept: [], dropped: []};
+	  const off = gohost.on('stage', (e) => rec.dropped.push(e.stage));
+	  gohost.on('stage', (e) => rec.kept.push(e.stage));
+	  if (typeof off !== 'function') throw new Error('on() returned ' + typeof off);
+	  off();
+	  off(); // a second call does nothing
+	})()`)
+	Eval[chromedp.Void](tab, `gohost.reboot()`)
+	Eval[string](tab, `gohost.waitFor(/CONF DONE \d+ \d+/, 30000)`)
+	assert.Contains(t, Eval[[]string](tab, `__unsub.kept`), "boot")
+	assert.Empty(t, Eval[[]string](tab, `__unsub.dropped`))
+
+	// waitFor's refusals and timeouts name the pattern; a timeout also the
+	// console's last line.
+	msg = Eval[string](tab, `gohost.waitFor('never printed', 300).then(() => 'resolved', (e) => e.message)`)
+	assert.Regexp(t, `^gohost\.waitFor\("never printed"\): timed out after 300 ms; the last console line was "CONF DONE \d+ 0"$`, msg)
+	msg = Eval[string](tab, `gohost.waitFor(/nope+/i, 100).then(() => 'resolved', (e) => e.message)`)
+	assert.Contains(t, msg, `gohost.waitFor(/nope+/i): timed out after 100 ms`)
+	msg = Eval[string](tab, `gohost.waitFor(42).then(() => 'resolved', (e) => e.name + ': ' + e.message)`)
+	assert.Equal(t, `TypeError: gohost.waitFor needs a string or a RegExp, not a number`, msg)
+	msg = Eval[string](tab, `gohost.waitFor('x', '5s').then(() => 'resolved', (e) => e.message)`)
+	assert.Equal(t, `gohost.waitFor: the timeout must be a number of milliseconds, not a string`, msg)
 }
 
 // LogDownload: "Download log" saves the console output (raw UTF-8, the

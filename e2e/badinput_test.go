@@ -221,9 +221,9 @@ type badCase struct {
 	apiExpect *regexp.Regexp
 	// expect must match the error panel's text (title, message, details).
 	expect *regexp.Regexp
-	// hostReached: the Go host was started; then status().workers must be 0
-	// afterwards and the stage "failed"/"halted". Otherwise gohost must not
-	// exist at all (refused by the page before the host).
+	// hostReached: a machine was started; then status().workers must be 0
+	// afterwards and the stage "failed"/"halted". Otherwise no machine may
+	// exist (refused by the page, or by the host's parameter check).
 	hostReached bool
 	stage       string // expected final stage when hostReached ("failed" by default)
 	deadline    time.Duration
@@ -267,7 +267,6 @@ func TestBadInput(t *testing.T) {
 		"tiny-memory.wasm": patchMemoryLimits(t, vmlinux, 1, 65536),
 	}
 
-	invalid := regexp.MustCompile(`Invalid URL parameters`)
 	notKernel := `this WebAssembly module is not a Linux/Wasm kernel`
 	cases := []badCase{
 		{name: "kernel-404", params: confURLs("/conformance/missing.wasm"),
@@ -310,14 +309,9 @@ func TestBadInput(t *testing.T) {
 			api:       `gohost.boot({kernel: '/conformance/vmlinux.wasm', initrd: '/conformance/initramfs.cpio', cmdline: 'conf=console', files: [new File(['a'], 'notes.txt'), new File(['b'], 'notes.txt')]})`,
 			apiExpect: regexp.MustCompile(`your files cannot be added to the initramfs`),
 			expect:    regexp.MustCompile(`duplicate file name "notes\.txt"`)},
-		{name: "cpus=0", params: url.Values{"cpus": {"0"}}, expect: invalid},
-		{name: "cpus=abc", params: url.Values{"cpus": {"abc"}}, expect: regexp.MustCompile(`Invalid URL parameters[\s\S]*"cpus" must be a whole number from 1 to 64, not "abc"`)},
-		{name: "cpus=65", params: url.Values{"cpus": {"65"}}, expect: regexp.MustCompile(`Invalid URL parameters[\s\S]*not "65"`)},
-		{name: "cpus-twice", params: url.Values{"cpus": {"2", "3"}}, expect: regexp.MustCompile(`"cpus" is given more than once`)},
-		{name: "cmdline-control-chars", params: url.Values{"cmdline": {"conf=all\x1b[2J"}}, expect: regexp.MustCompile(`"cmdline" contains control characters`)},
-		{name: "kernel-data-url", params: url.Values{"kernel": {"data:application/wasm;base64,AGFzbQEAAAA="}}, expect: regexp.MustCompile(`"kernel" must be an http\(s\) URL, not data:`)},
+		// The server's fault, told apart from a browser's: the headers and the fix.
 		{name: "no-cross-origin-isolation", server: "plain",
-			expect: regexp.MustCompile(`This browser cannot run Linux/Wasm[\s\S]*Cross-origin isolation: the page must be served with "Cross-Origin-Opener-Policy: same-origin"`)},
+			expect: regexp.MustCompile(`^The server did not send the cross-origin isolation headers[\s\S]*the browser itself is not the problem[\s\S]*Cross-Origin-Opener-Policy: same-origin[\s\S]*Cross-Origin-Embedder-Policy: require-corp[\s\S]*make serve`)},
 	}
 
 	bad := startBadServer(t, files, "")
@@ -359,7 +353,7 @@ func TestBadInput(t *testing.T) {
 			assert.Regexp(t, c.expect, text)
 
 			if !c.hostReached {
-				assert.True(t, Eval[bool](tab, `typeof globalThis.gohost === 'undefined'`), "refused before the host started")
+				assert.True(t, Eval[bool](tab, `typeof globalThis.gohost === 'undefined' || gohost.status().stage === 'idle'`), "refused before a machine started")
 				return
 			}
 			tab.WaitJS("no workers left", `globalThis.gohost && gohost.status().workers === 0`, 5*time.Second)
@@ -382,51 +376,4 @@ func TestBadInput(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// TestBadInputParseParamsProperties throws random query strings at the
-// page's URL parameter parser: it either refuses with listed problems or
-// returns http(s) URLs and a command line of at most 511 bytes without
-// control characters; it never throws anything else.
-func TestBadInputParseParamsProperties(t *testing.T) {
-	tab := paramsTab(t, 30*time.Second)
-	type result struct {
-		Runs, Refused, Accepted int
-		Bad                     []string
-	}
-	r := Eval[result](tab, `(() => {
-  let seed = 12345;
-  const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
-  const keys = ['cmdline', 'kernel', 'initrd', 'cpus', 'append', 'x', ''];
-  const atoms = ['0', '1', '64', '65', '-1', '1e1', ' 7', 'abc', '%00', '%1b', '%20', '%E2%82%AC', '%ff', 'javascript:1',
-    'http://a/b', '//h/x', '/k.wasm', 'data:,x', '..%2f..', 'maxcpus=9', '=', '&', '#', 'x'.repeat(300)];
-  const out = { Runs: 0, Refused: 0, Accepted: 0, Bad: [] };
-  for (let i = 0; i < 3000; i++) {
-    let q = '?';
-    const n = rnd(4);
-    for (let j = 0; j < n; j++) {
-      let v = '';
-      for (let k = rnd(3); k >= 0; k--) v += atoms[rnd(atoms.length)];
-      q += (j ? '&' : '') + keys[rnd(keys.length)] + (rnd(5) ? '=' + v : '');
-    }
-    out.Runs++;
-    try {
-      const o = globalThis.linuxWasmPage.parseParams(q);
-      out.Accepted++;
-      const ok = /^https?:/.test(o.kernel) && /^https?:/.test(o.initrd) && typeof o.cmdline === 'string' &&
-        o.cmdline.trim() !== '' && new TextEncoder().encode(o.cmdline).length <= 511 && !/[\x00-\x1f\x7f]/.test(o.cmdline);
-      if (!ok && out.Bad.length < 5) out.Bad.push('accepted ' + q + ' -> ' + JSON.stringify(o));
-    } catch (e) {
-      out.Refused++;
-      if (!(e instanceof Error) || !Array.isArray(e.details) || e.details.length === 0) {
-        if (out.Bad.length < 5) out.Bad.push('threw ' + String(e) + ' for ' + q);
-      }
-    }
-  }
-  return out;
-})()`)
-	t.Logf("parseParams: %d runs, %d refused, %d accepted", r.Runs, r.Refused, r.Accepted)
-	assert.Empty(t, r.Bad)
-	assert.Greater(t, r.Refused, 100)
-	assert.Greater(t, r.Accepted, 100)
 }

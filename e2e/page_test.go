@@ -3,13 +3,11 @@
 package e2e
 
 import (
-	"net/url"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // probe404 matches the console errors Chromium logs for the page's HEAD
@@ -58,28 +56,11 @@ func TestNoKernelMessage(t *testing.T) {
 	assert.Equal(t, hasConformance, linkShown, "self-test link shown iff the conformance kernel is served")
 	if linkShown {
 		href := Eval[string](tab, "document.getElementById('error-link-a').getAttribute('href')")
-		assert.Contains(t, href, "kernel=/conformance/vmlinux.wasm")
-		assert.Contains(t, href, "cmdline=conf%3Dall")
+		assert.Equal(t, "?selftest", href)
 	}
-	// A missing kernel never gets as far as the host.
-	assert.True(t, Eval[bool](tab, "typeof globalThis.gohost === 'undefined'"))
-}
-
-func TestInvalidURLParameters(t *testing.T) {
-	invalid := regexp.MustCompile(`Invalid URL parameters`)
-	cases := []pageCase{
-		{name: "cpus=0", params: url.Values{"cpus": {"0"}}, expect: invalid},
-		{name: "cpus=65", params: url.Values{"cpus": {"65"}}, expect: invalid},
-		{name: "cpus=abc", params: url.Values{"cpus": {"abc"}}, expect: regexp.MustCompile(`"cpus" must be a whole number`)},
-		{name: "unknown", params: url.Values{"bogus": {"1"}}, expect: regexp.MustCompile(`Unknown parameter "bogus"`)},
-		{name: "javascript-kernel", params: url.Values{"kernel": {"javascript:alert(1)"}}, expect: regexp.MustCompile(`"kernel" must be an http\(s\) URL`)},
-		{name: "empty-cmdline", params: url.Values{"cmdline": {""}}, expect: regexp.MustCompile(`"cmdline" is empty`)},
-		{name: "long-cmdline", params: url.Values{"append": {string(make([]byte, 0)) + longWord(600)}}, expect: regexp.MustCompile(`longer than 511 bytes`)},
-	}
-	for i := range cases {
-		cases[i].timeout = 20 * time.Second
-	}
-	runPageCases(t, cases)
+	// A missing kernel never gets as far as a machine (the host, which
+	// parsed the URL parameters, has booted nothing).
+	assert.Equal(t, "idle", Eval[string](tab, "gohost.status().stage"))
 }
 
 func longWord(n int) string {
@@ -88,27 +69,4 @@ func longWord(n int) string {
 		b[i] = 'x'
 	}
 	return string(b)
-}
-
-// paramsTab opens the page without booting anything (no kernel parameters)
-// once its script, and so its URL parameter parser, is loaded.
-func paramsTab(t *testing.T, timeout time.Duration) *Tab {
-	t.Helper()
-	tab := newTab(t, timeout)
-	tab.AllowConsoleErrors = probe404
-	tab.Navigate("/", nil)
-	tab.WaitJS("the page script", "globalThis.linuxWasmPage && typeof globalThis.linuxWasmPage.parseParams === 'function'", 10*time.Second)
-	return tab
-}
-
-func TestParamsParsing(t *testing.T) {
-	tab := paramsTab(t, 20*time.Second)
-	type opts struct{ Kernel, Initrd, Cmdline string }
-	got := Eval[opts](tab, `globalThis.linuxWasmPage.parseParams('?cpus=5&append=quiet%20loglevel=3&kernel=/k/v.wasm')`)
-	require.Contains(t, got.Kernel, "/k/v.wasm")
-	assert.Contains(t, got.Initrd, "/kernel/initramfs.cpio.gz")
-	assert.Regexp(t, `^maxcpus=3 |maxcpus=5 quiet loglevel=3$`, got.Cmdline)
-	assert.NotContains(t, got.Cmdline, "maxcpus=3")
-	got = Eval[opts](tab, `globalThis.linuxWasmPage.parseParams('?cmdline=conf%3Dall')`)
-	assert.Equal(t, "conf=all", got.Cmdline)
 }

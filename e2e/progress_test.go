@@ -84,7 +84,7 @@ func testProgress(t *testing.T) {
 	assert.Contains(t, stageTexts, "Compiling the kernel")
 	assert.Contains(t, stageTexts, "Booting")
 	assert.Regexp(t, `(?m)^Running`, stageTexts)
-	tab.WaitJS("the status bar names the online CPUs", `/^(Running|Self-test done).*\b3 CPUs online/.test(document.getElementById('stage').textContent)`, 5*time.Second)
+	tab.WaitJS("the status bar names the online CPUs", `/^(Running|Self-test passed).*\b3 CPUs online/.test(document.getElementById('stage').textContent)`, 5*time.Second)
 
 }
 

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -20,14 +21,37 @@ type API struct {
 	assets    *Assets
 	machine   *Machine
 	lastOpts  Options
-	listeners map[string][]safejs.Value
-	text      *Transcript
-	waiters   []*waiter
-	funcs     []js.Func
-	backlog   safejs.Value // setConsoleBacklog's function, or undefined
+	listeners map[string][]listener
+	nextID    int
+	// ran: the current machine reached the boot stage, so a reboot is a
+	// real second try; a kernel refused before that would only fail again.
+	ran bool
+	// endedMs is the uptime at which the current machine failed, panicked,
+	// halted or was stopped (-1 while it lives): an ended machine's uptime
+	// stands still.
+	endedMs int64
+	text    *Transcript
+	waiters []*waiter
+	funcs   []js.Func
+	backlog safejs.Value // setConsoleBacklog's function, or undefined
 }
 
+// listener is one on() subscription; id tells two subscriptions of the
+// same function apart for their unsubscribe functions.
+type listener struct {
+	id int
+	fn safejs.Value
+}
+
+// EventTypes are the events on() takes.
+var EventTypes = []string{"stage", "progress", "console", "log", "error"}
+
+// bootKeys are the options boot() takes; any other key is refused by name.
+var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling"}
+
 type waiter struct {
+	pattern  string // for the timeout's message
+	timeout  time.Duration
 	match    func(t *Transcript, mark int) bool
 	mark     int // transcript position checked up to
 	resolve  js.Value
@@ -38,7 +62,7 @@ type waiter struct {
 // Install creates the API object on globalThis and announces it with a
 // gohost-ready event on window.
 func Install(workerURL string) *API {
-	a := &API{assets: LoadAssets(workerURL), listeners: map[string][]safejs.Value{}}
+	a := &API{assets: LoadAssets(workerURL), listeners: map[string][]listener{}, endedMs: -1}
 	current = a
 	obj := js.Global().Get("Object").New()
 	method := func(name string, f func(args []js.Value) any) {
@@ -55,8 +79,12 @@ func Install(workerURL string) *API {
 	method("boot", a.boot)
 	method("reboot", a.reboot)
 	method("input", func(args []js.Value) any {
-		if a.machine != nil && len(args) > 0 {
-			a.machine.Input(args[0].String())
+		if len(args) == 0 || args[0].Type() != js.TypeString {
+			return refusal("gohost.input takes a string, not " + typeName(args, 0))
+		}
+		if a.machine != nil {
+			s, _ := safejs.Safe(args[0]).String()
+			a.machine.Input(s)
 		}
 		return nil
 	})
@@ -70,17 +98,19 @@ func Install(workerURL string) *API {
 		}
 		return nil
 	})
-	method("on", func(args []js.Value) any {
-		if len(args) >= 2 {
-			a.listeners[args[0].String()] = append(a.listeners[args[0].String()], safejs.Safe(args[1]))
-		}
-		return nil
-	})
+	method("on", a.on)
 	method("status", func([]js.Value) any {
 		if a.machine == nil {
 			return map[string]any{"stage": "idle"}
 		}
-		return a.machine.Status()
+		s := a.machine.Status()
+		if a.endedMs >= 0 {
+			s["uptimeMs"] = a.endedMs
+		}
+		return s
+	})
+	method("parseParams", func(args []js.Value) any {
+		return parseParamsJS(args)
 	})
 	method("output", func([]js.Value) any {
 		if a.text == nil {
@@ -102,6 +132,7 @@ func Install(workerURL string) *API {
 	})
 	method("stop", func([]js.Value) any {
 		if a.machine != nil {
+			a.freezeUptime()
 			a.machine.Stop()
 		}
 		return nil
@@ -109,6 +140,121 @@ func Install(workerURL string) *API {
 	js.Global().Set("gohost", obj)
 	js.Global().Call("dispatchEvent", js.Global().Get("Event").New("gohost-ready"))
 	return a
+}
+
+// refusal is what a method returns for arguments it refuses: a TypeError
+// that names them. www/gohost.js throws it, so callers of the API it returns
+// see an exception; the raw object's callers get it as the result.
+func refusal(msg string) js.Value {
+	return js.Global().Get("TypeError").New(msg)
+}
+
+// typeName describes args[i] for a refusal: its JavaScript type.
+func typeName(args []js.Value, i int) string {
+	if i >= len(args) {
+		return "nothing"
+	}
+	switch t := args[i].Type(); t {
+	case js.TypeNull:
+		return "null"
+	case js.TypeObject:
+		if ok, _ := instanceOf(safejs.Safe(args[i]), "Array"); ok {
+			return "an array"
+		}
+		return "an object"
+	default:
+		return "a " + t.String()
+	}
+}
+
+// on(type, fn) subscribes fn to an event type and returns the function that
+// unsubscribes it. That function is released by its first call; gohost.js
+// makes later calls do nothing rather than call a released function.
+func (a *API) on(args []js.Value) any {
+	if len(args) == 0 || args[0].Type() != js.TypeString {
+		return refusal("gohost.on: the event type must be a string (one of " + strings.Join(EventTypes, ", ") + "), not " + typeName(args, 0))
+	}
+	typ, _ := safejs.Safe(args[0]).String()
+	if !containsString(EventTypes, typ) {
+		return refusal(fmt.Sprintf("gohost.on: unknown event %q (known: %s)", typ, strings.Join(EventTypes, ", ")))
+	}
+	if len(args) < 2 || args[1].Type() != js.TypeFunction {
+		return refusal(fmt.Sprintf("gohost.on(%q, fn): fn must be a function, not %s", typ, typeName(args, 1)))
+	}
+	a.nextID++
+	id := a.nextID
+	a.listeners[typ] = append(a.listeners[typ], listener{id: id, fn: safejs.Safe(args[1])})
+	var off safejs.Func
+	off, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		ls := a.listeners[typ]
+		for i, l := range ls {
+			if l.id == id {
+				a.listeners[typ] = append(ls[:i:i], ls[i+1:]...)
+				break
+			}
+		}
+		off.Release()
+		return nil
+	})
+	if err != nil {
+		return nil
+	}
+	return safejs.Unsafe(off.Value())
+}
+
+// instanceOf reports whether v is an instance of the global constructor name.
+func instanceOf(v safejs.Value, name string) (bool, error) {
+	c, err := safejs.Global().Get(name)
+	if err != nil {
+		return false, err
+	}
+	return v.InstanceOf(c)
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseParamsJS is gohost.parseParams(search, base): ParseParams for the
+// page, as {kernel, initrd, cmdline, selftest, problems, message}; problems
+// is empty when the parameters can be used.
+func parseParamsJS(args []js.Value) any {
+	str := func(i int) string {
+		if i >= len(args) || args[i].Type() != js.TypeString {
+			return ""
+		}
+		s, _ := safejs.Safe(args[i]).String()
+		return s
+	}
+	p, err := ParseParams(str(0), str(1))
+	problems := []any{}
+	msg := ""
+	var pe *ParamsError
+	if errors.As(err, &pe) {
+		for _, s := range pe.Problems {
+			problems = append(problems, s)
+		}
+		msg = pe.Error()
+	}
+	return map[string]any{"kernel": p.Kernel, "initrd": p.Initrd, "cmdline": p.Cmdline, "selftest": p.SelfTest,
+		"problems": problems, "message": msg}
+}
+
+// freezeUptime stops the current machine's uptime where it is.
+func (a *API) freezeUptime() {
+	if a.machine == nil || a.endedMs >= 0 {
+		return
+	}
+	if ms, ok := a.machine.Status()["uptimeMs"].(int64); ok {
+		a.endedMs = ms
+	} else {
+		a.endedMs = 0
+	}
 }
 
 // promise runs f in a goroutine and settles a JS promise with its result.
@@ -164,6 +310,9 @@ func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
 	if o.Type() != safejs.TypeObject {
 		return opts, files, errors.New("gohost.boot: the options must be an object")
 	}
+	if err := refuseUnknownKeys(o); err != nil {
+		return opts, files, err
+	}
 	get := func(key string) (safejs.Value, bool, error) {
 		v, err := o.Get(key)
 		if err != nil {
@@ -215,6 +364,20 @@ func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
 	return opts, files, err
 }
 
+// refuseUnknownKeys names the first option boot does not know (a typo such
+// as cmdLine would otherwise boot with the default silently).
+func refuseUnknownKeys(o safejs.Value) error {
+	var r jsReader
+	keys := r.call(r.get(safejs.Global(), "Object"), "keys", o)
+	for i, n := 0, r.length(keys); i < n && r.err == nil; i++ {
+		k := r.str(r.index(keys, i))
+		if r.err == nil && !containsString(bootKeys, k) {
+			return fmt.Errorf("gohost.boot: unknown option %q (known: %s)", k, strings.Join(bootKeys, ", "))
+		}
+	}
+	return r.err
+}
+
 func (a *API) reboot([]js.Value) any {
 	return promise(func() (any, error) {
 		if a.lastOpts.KernelURL == "" {
@@ -231,6 +394,7 @@ func (a *API) start(opts Options) error {
 		a.machine.Stop()
 	}
 	a.lastOpts = opts
+	a.ran, a.endedMs = false, -1
 	a.text = NewTranscript(16 << 20)
 	for _, w := range a.waiters {
 		w.mark = 0 // a new machine: look at all of its output
@@ -266,13 +430,28 @@ func readFiles(list safejs.Value) ([]cpio.File, error) {
 // waitFor(textOrRegExp, timeoutMs) resolves with the console text once it
 // contains the string or matches the RegExp, and rejects on timeout.
 func (a *API) waitFor(args []js.Value) any {
-	if len(args) == 0 {
-		return js.Global().Get("Promise").Call("reject", js.Global().Get("Error").New("waitFor needs a string or RegExp"))
+	isRegExp := false
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		isRegExp, _ = instanceOf(safejs.Safe(args[0]), "RegExp")
+	}
+	if len(args) == 0 || (args[0].Type() != js.TypeString && !isRegExp) {
+		return js.Global().Get("Promise").Call("reject", refusal("gohost.waitFor needs a string or a RegExp, not "+typeName(args, 0)))
 	}
 	pat := args[0]
 	timeout := 30 * time.Second
 	if len(args) > 1 && args[1].Type() == js.TypeNumber {
 		timeout = time.Duration(args[1].Float()) * time.Millisecond
+	} else if len(args) > 1 && !args[1].IsUndefined() {
+		return js.Global().Get("Promise").Call("reject", refusal("gohost.waitFor: the timeout must be a number of milliseconds, not "+typeName(args, 1)))
+	}
+	var pattern string
+	if isRegExp {
+		v, _ := safejs.Safe(pat).Call("toString")
+		pattern, _ = v.String()
+	} else {
+		s, _ := safejs.Safe(pat).String()
+		b, _ := json.Marshal(s)
+		pattern = string(b)
 	}
 	// A string is looked for only in the text added since the last check
 	// (with an overlap); a RegExp, which may span anything, sees the whole text.
@@ -285,7 +464,7 @@ func (a *API) waitFor(args []js.Value) any {
 	}
 	var exec js.Func
 	exec = js.FuncOf(func(_ js.Value, pargs []js.Value) any {
-		w := &waiter{match: match, resolve: pargs[0], reject: pargs[1], deadline: time.Now().Add(timeout)}
+		w := &waiter{pattern: pattern, timeout: timeout, match: match, resolve: pargs[0], reject: pargs[1], deadline: time.Now().Add(timeout)}
 		if a.text == nil {
 			a.text = NewTranscript(16 << 20)
 		}
@@ -316,7 +495,7 @@ func (a *API) checkWaiters() {
 		case w.match(t, w.mark):
 			w.resolve.Invoke(t.Text())
 		case time.Now().After(w.deadline):
-			w.reject.Invoke(js.Global().Get("Error").New("timed out waiting for console output"))
+			w.reject.Invoke(js.Global().Get("Error").New(timeoutMessage(w.pattern, w.timeout, t.Tail(4096))))
 		default:
 			w.mark = t.Mark()
 			kept = append(kept, w)
@@ -328,14 +507,20 @@ func (a *API) checkWaiters() {
 // The Events a Machine reports, fanned out to the page's listeners.
 
 func (a *API) emit(typ string, v any) {
-	for _, fn := range a.listeners[typ] {
-		if _, err := fn.Invoke(v); err != nil {
+	for _, l := range append([]listener(nil), a.listeners[typ]...) {
+		if _, err := l.fn.Invoke(v); err != nil {
 			js.Global().Get("console").Call("error", "gohost: "+typ+" listener failed: "+err.Error())
 		}
 	}
 }
 
 func (a *API) Stage(stage, detail string) {
+	switch stage {
+	case "boot", "running", "ready":
+		a.ran = true
+	case "failed", "panic", "halted":
+		a.freezeUptime()
+	}
 	a.emit("stage", map[string]any{"stage": stage, "detail": detail})
 }
 
@@ -378,5 +563,7 @@ func (a *API) Error(e ErrorEvent) {
 	for i, d := range e.Details {
 		details[i] = d
 	}
-	a.emit("error", map[string]any{"title": e.Title, "message": e.Message, "details": details, "stack": e.Stack})
+	// reboot: whether booting the same options again can help (the machine
+	// ran, and then panicked, halted or failed), or would fail the same way.
+	a.emit("error", map[string]any{"title": e.Title, "message": e.Message, "details": details, "stack": e.Stack, "reboot": a.ran})
 }

@@ -1,20 +1,23 @@
-// Linux/Wasm page loader: checks the browser, reads the URL parameters,
-// makes sure a kernel is there, then starts the Go host (gohost.wasm) and
-// wires its JavaScript API (globalThis.gohost) to the terminal and panels.
-// No inline scripts, no eval: this file runs under the server's CSP.
-'use strict';
+// Linux/Wasm page loader: checks the browser, starts the Go host
+// (gohost.js), has it read the URL parameters, makes sure a kernel is there,
+// then wires the host's JavaScript API to the terminal and panels.
+// No inline scripts, no eval: this module runs under the server's CSP.
 
-(() => {
-  const DEFAULT_KERNEL = 'kernel/vmlinux.wasm';
-  const DEFAULT_INITRD = 'kernel/initramfs.cpio.gz';
-  const DEFAULT_CMDLINE = 'maxcpus=3 nohz_full=0,2-63 root=/dev/ram0 rootfstype=ramfs init=/init console=hvc console=ttyS0';
+import { startGohost } from './gohost.js';
+import * as userFiles from './userfiles.js';
+
+{
   const CONFORMANCE_KERNEL = '/conformance/vmlinux.wasm';
-  const CONFORMANCE_LINK = '?kernel=/conformance/vmlinux.wasm&initrd=/conformance/initramfs.cpio&cmdline=conf%3Dall';
-  const CMDLINE_MAX = 511; // COMMAND_LINE_SIZE 512 including the NUL
+  const SELFTEST_LINK = '?selftest';
+  // The server's description of the conformance initramfs (initrd_len=,
+  // initrd_fnv=), which the self-test's boot scenario checks.
+  const SELFTEST_WORDS = '/conformance/selftest.txt';
   const LOG_LIMIT = 32 << 20; // bytes of console output kept for "Download log"
 
   const $ = (id) => document.getElementById(id);
-  const state = { term: null, fit: null, host: null, opts: null, files: [], log: [], logBytes: 0, timer: 0 };
+  // files: the user's files (kept in IndexedDB, see userfiles.js), added to
+  // every boot but the self-test's. conf: the conformance kernel's counts.
+  const state = { term: null, fit: null, host: null, opts: null, files: [], log: [], logBytes: 0, timer: 0, conf: null };
   // Exposed for tests and debugging (read-only use).
   globalThis.linuxWasmPage = state;
 
@@ -38,7 +41,11 @@
     $('progress-text').textContent = text || '';
   }
 
-  // showError fills the error panel. e: {title, message, details, stack, link:{href,text}, reboot:boolean}
+  // showError fills the error panel. e: {title, message, details, stack,
+  // link:{href,text}, reboot:boolean, help:boolean}. Only the actions that can
+  // help are offered: Reboot when the machine ran (a kernel refused before
+  // it booted would only fail again), how to use another kernel otherwise,
+  // and the log when there is one.
   function showError(e) {
     $('error-title').textContent = e.title || 'Error';
     $('error-message').textContent = e.message || '';
@@ -62,6 +69,8 @@
       link.hidden = true;
     }
     $('reboot').hidden = !e.reboot;
+    $('error-help').hidden = !e.help;
+    $('error-download-log').hidden = state.logBytes === 0;
     $('error-panel').hidden = false;
     if (e.stage !== false) setStage('failed', e.title || 'Failed');
   }
@@ -166,9 +175,6 @@
     if (typeof WebAssembly !== 'object') {
       return ['WebAssembly is not available in this browser.'];
     }
-    if (!globalThis.crossOriginIsolated) {
-      missing.push('Cross-origin isolation: the page must be served with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (use make serve), over https or from localhost.');
-    }
     if (typeof SharedArrayBuffer !== 'function') {
       missing.push('SharedArrayBuffer is not available (it needs cross-origin isolation).');
     }
@@ -185,66 +191,28 @@
     return missing;
   }
 
-  // ---------- URL parameters ----------
-
-  // parseParams returns {kernel, initrd, cmdline} or throws an Error whose
-  // .details lists every refused parameter.
-  function parseParams(search) {
-    const q = new URLSearchParams(search);
-    const problems = [];
-    const known = new Set(['cmdline', 'kernel', 'initrd', 'cpus', 'append']);
-    for (const k of q.keys()) {
-      if (!known.has(k)) problems.push(`Unknown parameter "${k}" (known: ${[...known].join(', ')}).`);
+  // notIsolated explains a page that is not cross-origin isolated: that is
+  // the server's doing (missing headers) or the address's (not a secure
+  // context), never the browser's, so it is told apart from missing features.
+  function notIsolated() {
+    if (!globalThis.isSecureContext) {
+      return {
+        title: 'The page is not in a secure context',
+        message: `It was opened from ${location.origin}, which is neither https nor localhost, so the browser withholds SharedArrayBuffer, which Linux/Wasm needs.`,
+        details: [
+          'Open it from http://localhost:8000/ or http://127.0.0.1:8000/ (make serve listens there), or serve it over https.',
+        ],
+      };
     }
-    for (const k of known) {
-      if (q.getAll(k).length > 1) problems.push(`Parameter "${k}" is given more than once.`);
-    }
-    const url = (name, def) => {
-      const v = q.get(name);
-      if (v === null) return def;
-      if (v.trim() === '') { problems.push(`"${name}" is empty.`); return def; }
-      let u;
-      try { u = new URL(v, location.href); } catch (_) { problems.push(`"${name}" is not a URL: ${v}`); return def; }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-        problems.push(`"${name}" must be an http(s) URL, not ${u.protocol}`);
-        return def;
-      }
-      return u.href;
+    return {
+      title: 'The server did not send the cross-origin isolation headers',
+      message: 'Browsers give a page SharedArrayBuffer, which Linux/Wasm needs, only when the server sends two headers with it. This server did not; the browser itself is not the problem.',
+      details: [
+        'Cross-Origin-Opener-Policy: same-origin',
+        'Cross-Origin-Embedder-Policy: require-corp',
+        'Fix: serve the page with make serve (go run ./cmd/serve), which sends them, or add both headers to your server\u2019s responses.',
+      ],
     };
-    const kernel = url('kernel', new URL(DEFAULT_KERNEL, location.href).href);
-    const initrd = url('initrd', new URL(DEFAULT_INITRD, location.href).href);
-    const printable = (name, v) => {
-      if (/[\x00-\x1f\x7f]/.test(v)) { problems.push(`"${name}" contains control characters.`); return false; }
-      return true;
-    };
-    let cmdline = DEFAULT_CMDLINE;
-    if (q.has('cmdline')) {
-      const v = q.get('cmdline').trim();
-      if (v === '') problems.push('"cmdline" is empty.');
-      else if (printable('cmdline', v)) cmdline = v;
-    }
-    if (q.has('cpus')) {
-      const v = q.get('cpus');
-      if (!/^[0-9]{1,2}$/.test(v) || +v < 1 || +v > 64) {
-        problems.push(`"cpus" must be a whole number from 1 to 64, not "${v}".`);
-      } else {
-        cmdline = cmdline.split(/\s+/).filter((w) => w && !w.startsWith('maxcpus=')).concat('maxcpus=' + (+v)).join(' ');
-      }
-    }
-    if (q.has('append')) {
-      const v = q.get('append').trim();
-      if (v === '') problems.push('"append" is empty.');
-      else if (printable('append', v)) cmdline += ' ' + v;
-    }
-    if (new TextEncoder().encode(cmdline).length > CMDLINE_MAX) {
-      problems.push(`The kernel command line is longer than ${CMDLINE_MAX} bytes.`);
-    }
-    if (problems.length) {
-      const err = new Error('The page was opened with URL parameters it cannot use.');
-      err.details = problems;
-      throw err;
-    }
-    return { kernel, initrd, cmdline };
   }
 
   // ---------- kernel presence ----------
@@ -283,106 +251,85 @@
       ],
     };
     setStage('failed', e.title);
-    if ((await probe(CONFORMANCE_KERNEL)).ok) {
-      e.link = { href: CONFORMANCE_LINK, text: 'Run the host self-test with the conformance kernel' };
+    if ((await probe(CONFORMANCE_KERNEL)).ok && (await probe(SELFTEST_WORDS)).ok) {
+      e.link = { href: SELFTEST_LINK, text: 'Run the host self-test with the conformance kernel' };
     }
     showError(e);
   }
 
-  // ---------- the Go host ----------
+  // ---------- the conformance kernel's counts ----------
 
-  // loadScript adds a same-origin script (allowed by script-src 'self').
-  function loadScript(src) {
-    return new Promise((resolve, reject) => {
-      const s = document.createElement('script');
-      s.src = src;
-      s.onload = () => resolve();
-      s.onerror = () => reject(new Error(src + ' did not load: run "make build" (make serve does it).'));
-      document.head.appendChild(s);
-    });
+  // The conformance kernel prints one line per check, "CONF <scenario>
+  // <check> PASS|FAIL ...", and "CONF DONE <passed> <failed>" at the end. The
+  // page counts them, shows FAIL lines in red and says "Self-test failed"
+  // when any check failed. Lines that start with "CONF " are held until they
+  // are whole (the kernel prints them at once); anything else passes through.
+  const CONF_LINE = /^CONF (\S+) (\S+) (PASS|FAIL)\b/;
+  const CONF_DONE = /^CONF DONE (\d+) (\d+)/;
+
+  function confCounter() {
+    return { pass: 0, fail: 0, done: null, line: '', passthrough: false, decoder: new TextDecoder(), timer: 0 };
   }
 
-  // The host (gohost.wasm) reaches the machine's shared memory through the
-  // same wasm helper as its workers (hostmem), imported as gohost_mem. Its
-  // imports are bound to delegates that call the helper instance the host
-  // names in gohostMainHostmem.exports, one per machine.
-  const mainHostmem = { exports: undefined, stage: undefined };
-  globalThis.gohostMainHostmem = mainHostmem;
-  function bindHostmemImports(module, importObject) {
-    const imports = {};
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.module !== 'gohost_mem' || imp.kind !== 'function') continue;
-      const name = imp.name;
-      imports[name] = (a, b, c) => mainHostmem.exports[name](a, b, c);
+  // confFilter takes console bytes and returns the text to write now.
+  function confFilter(c, bytes, flush) {
+    let text = c.decoder.decode(bytes, { stream: !flush });
+    let out = '';
+    while (text.length > 0) {
+      const nl = text.indexOf('\n');
+      const piece = nl < 0 ? text : text.slice(0, nl + 1);
+      text = nl < 0 ? '' : text.slice(nl + 1);
+      if (c.passthrough) {
+        out += piece;
+      } else {
+        c.line += piece;
+        if (nl < 0 && !flush && ('CONF '.startsWith(c.line) || c.line.startsWith('CONF '))) break; // wait for the rest
+        out += confLine(c, c.line);
+        c.line = '';
+        if (nl < 0) c.passthrough = true;
+      }
+      if (nl >= 0) c.passthrough = false;
     }
-    importObject.gohost_mem = imports;
+    if (flush && c.line) { out += confLine(c, c.line); c.line = ''; }
+    return out;
   }
 
-  // fastInput makes gohost.input a direct call of the host's exports: the
-  // text is encoded straight into the machine's input staging area (or, with
-  // no machine yet, Go's staging buffer), so a key press reaches the console
-  // input ring without a JS-to-Go callback or a copy through JS. Same
-  // semantics as before: every byte is queued, in order.
-  function fastInput(api, ex) {
-    if (typeof ex.gohost_input !== 'function' || typeof ex.gohost_input_staged !== 'function') return;
-    const addr = ex.gohost_input_stage();
-    const size = ex.gohost_input_stage_size();
-    const enc = new TextEncoder();
-    const scratch = new Uint8Array(size);
-    api.input = (text) => {
-      let s = String(text);
-      while (s.length > 0) {
-        const stage = mainHostmem.stage;
-        if (stage) {
-          // encodeInto refuses shared memory: encode, then copy in.
-          const { read, written } = enc.encodeInto(s, scratch);
-          stage.set(scratch.subarray(0, written));
-          ex.gohost_input_staged(written);
-          s = s.slice(read);
-        } else {
-          // A fresh view each time: Go's memory may have grown.
-          const { read, written } = enc.encodeInto(s, new Uint8Array(ex.mem.buffer, addr, size));
-          ex.gohost_input(written);
-          s = s.slice(read);
-        }
+  function confLine(c, line) {
+    const m = CONF_LINE.exec(line);
+    if (m && m[1] !== 'DONE') {
+      if (m[3] === 'PASS') c.pass++;
+      else {
+        c.fail++;
+        const body = line.replace(/\r?\n$/, '');
+        return '\x1b[1;31m' + body + '\x1b[0m' + line.slice(body.length);
       }
-    };
+    }
+    const d = CONF_DONE.exec(line);
+    if (d) c.done = { pass: +d[1], fail: +d[2] };
+    return line;
   }
 
-  async function startHost() {
-    // wasm_exec.js comes from the Go that built gohost.wasm; it is only
-    // needed once a kernel is there.
-    if (typeof Go !== 'function') await loadScript('wasm_exec.js');
-    return new Promise((resolve, reject) => {
-      if (typeof Go !== 'function') {
-        reject(new Error('wasm_exec.js did not define Go: run "make build".'));
-        return;
-      }
-      let exports = null;
-      const onReady = () => {
-        if (!globalThis.gohost) {
-          reject(new Error('gohost-ready fired but globalThis.gohost is missing.'));
-          return;
-        }
-        if (exports) fastInput(globalThis.gohost, exports);
-        resolve(globalThis.gohost);
-      };
-      window.addEventListener('gohost-ready', onReady, { once: true });
-      const go = new Go();
-      WebAssembly.compileStreaming(fetch('gohost.wasm'))
-        .then((module) => {
-          bindHostmemImports(module, go.importObject);
-          return WebAssembly.instantiate(module, go.importObject);
-        })
-        .then((instance) => {
-          exports = instance.exports;
-          return go.run(instance).then(() => reject(new Error('The Go host exited.')));
-        })
-        .catch((err) => {
-          window.removeEventListener('gohost-ready', onReady);
-          reject(new Error('Could not start the host (gohost.wasm): ' + err.message + '. Run "make build".'));
-        });
-    });
+  // confSummary is the status bar's text for the counts: while running, and
+  // the verdict once CONF DONE arrived. The kernel's own totals and the
+  // page's count must both be clean for a pass.
+  function confSummary(c) {
+    const text = `${c.pass} checks passed, ${c.fail} failed`;
+    if (!c.done) return { failed: c.fail > 0, text };
+    return { failed: c.fail > 0 || c.done.fail > 0 || c.done.pass !== c.pass, text };
+  }
+
+  function showConfSummary() {
+    const c = state.conf;
+    if (!c) return;
+    const s = confSummary(c);
+    const el = $('conf-summary');
+    el.hidden = false;
+    el.textContent = s.text;
+    el.classList.toggle('failed', s.failed);
+    if (c.done) {
+      STAGE_TEXT.ready = s.failed ? 'Self-test failed' : 'Self-test passed';
+      setStage(s.failed ? 'failed' : 'ready', STAGE_TEXT.ready);
+    }
   }
 
   const fmtBytes = (n) => {
@@ -428,14 +375,29 @@
     }
   }
 
+  // resetScreen: every boot, the page's or one through the API (each
+  // starts with the download stage), begins from a clean screen: no error
+  // panel, no stale progress, no old counts.
+  function resetScreen() {
+    hideError();
+    setProgress(null, '');
+    if (state.conf) {
+      clearTimeout(state.conf.timer);
+      state.conf = confCounter();
+      $('conf-summary').hidden = true;
+    }
+  }
+
   function wireHost(host) {
     state.host = host;
     host.on('stage', (ev) => {
+      if (ev.stage === 'download') resetScreen();
       const text = (STAGE_TEXT[ev.stage] || ev.stage) + (ev.detail ? ': ' + ev.detail : '');
       setStage(ev.stage, text);
       // The download figures stay up while the kernel compiles.
       if (ev.stage !== 'download' && ev.stage !== 'compile') setProgress(null, '');
       if (ev.stage === 'ready' || ev.stage === 'running') state.term.focus();
+      if (ev.stage === 'ready') showConfSummary();
     });
     host.on('progress', (ev) => {
       const what = ev.what === 'kernel' ? 'kernel' : 'initramfs';
@@ -452,11 +414,35 @@
     // enough to discard a write.
     let termBacklog = 0;
     host.setConsoleBacklog(() => termBacklog);
+    let owed = 0; // bytes received but held back (a partial CONF line)
+    const write = (data) => {
+      const n = owed;
+      owed = 0;
+      state.term.write(data, () => { termBacklog -= n; });
+    };
     host.on('console', (bytes) => {
       recordConsole(bytes);
-      const n = bytes.length;
-      termBacklog += n;
-      state.term.write(bytes, () => { termBacklog -= n; });
+      termBacklog += bytes.length;
+      const c = state.conf;
+      if (!c) {
+        owed += bytes.length;
+        write(bytes);
+        return;
+      }
+      owed += bytes.length;
+      clearTimeout(c.timer);
+      const text = confFilter(c, bytes, false);
+      if (text) write(text);
+      if (c.line) {
+        // A held line that stays partial (a prompt) is shown after a moment.
+        c.timer = setTimeout(() => {
+          const rest = confLine(c, c.line);
+          c.line = '';
+          c.passthrough = true;
+          write(rest);
+        }, 250);
+      }
+      showConfSummary();
     });
     host.on('log', (text) => hostLog(text));
     // The hang watchdog: the machine stopped answering. Its state dump is
@@ -467,45 +453,109 @@
       setStage('stalled', 'Not answering: ' + ev.reason + ' (state dump in the terminal and the log download)');
     });
     host.on('error', (e) => showError({
-      title: e.title, message: e.message, details: e.details, stack: e.stack, reboot: true,
+      title: e.title, message: e.message, details: e.details, stack: e.stack, reboot: e.reboot, help: !e.reboot,
     }));
     state.timer = setInterval(updateStatus, 250);
     $('boot-files').disabled = state.files.length === 0;
   }
 
-  function boot(files) {
+  // bootFiles: the files every boot gets (none for the self-test, which
+  // checks the served initramfs byte for byte).
+  function bootFiles() {
+    return state.opts.selftest ? [] : state.files.slice();
+  }
+
+  function boot() {
     hideError();
-    const opts = Object.assign({}, state.opts);
-    if (files && files.length) opts.files = files;
+    const opts = {
+      kernel: state.opts.kernel, initrd: state.opts.initrd, cmdline: state.opts.cmdline,
+      readyPattern: state.opts.readyPattern,
+    };
+    const files = bootFiles();
+    if (files.length) opts.files = files;
     return state.host.boot(opts).catch((err) => $('error-panel').hidden && showError({ // the host's error event may have said it first, with details
       title: 'Boot failed', message: err && err.message ? err.message : String(err),
-      stack: err && err.stack, reboot: true,
+      stack: err && err.stack, help: true,
     }));
   }
 
   // ---------- user files ----------
 
-  function addFiles(list) {
-    for (const f of list) state.files.push(f);
+  function renderFiles() {
     const ul = $('file-list');
     ul.replaceChildren();
     for (const f of state.files) {
       const li = document.createElement('li');
-      li.textContent = `${f.name} (${fmtBytes(f.size)})`;
+      const span = document.createElement('span');
+      span.textContent = `${f.name} (${fmtBytes(f.size)})`;
+      const rm = document.createElement('button');
+      rm.type = 'button';
+      rm.className = 'remove';
+      rm.textContent = 'Remove';
+      rm.title = 'Forget ' + f.name + ' (from the next boot on)';
+      rm.dataset.name = f.name;
+      rm.addEventListener('click', () => removeFile(f.name));
+      li.append(span, ' ', rm);
       ul.appendChild(li);
     }
+    $('files-note').hidden = !(state.opts && state.opts.selftest) || state.files.length === 0;
     $('boot-files').disabled = !state.host || state.files.length === 0;
+  }
+
+  function fileProblem(text) {
+    const p = $('files-error');
+    p.textContent = text;
+    p.hidden = !text;
+  }
+
+  // addFiles keeps the files in the browser and lists them; a file the
+  // browser refuses to store (full storage) is still used for this page's
+  // boots, and the page says so.
+  async function addFiles(list) {
+    const problems = [];
+    for (const f of Array.from(list)) {
+      state.files = state.files.filter((g) => g.name !== f.name).concat(f);
+      try {
+        await userFiles.put(f);
+      } catch (err) {
+        problems.push(userFiles.storageError(f.name, err));
+      }
+    }
+    state.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    fileProblem(problems.join(' '));
+    renderFiles();
+  }
+
+  async function removeFile(name) {
+    state.files = state.files.filter((f) => f.name !== name);
+    renderFiles();
+    try {
+      await userFiles.remove(name);
+      fileProblem('');
+    } catch (err) {
+      fileProblem(`${name} could not be forgotten: ${err && err.message ? err.message : err}`);
+    }
+  }
+
+  async function loadKeptFiles() {
+    try {
+      state.files = await userFiles.list();
+    } catch (err) {
+      fileProblem('Your files cannot be kept in this browser: ' + (err && err.message ? err.message : err));
+    }
+    renderFiles();
   }
 
   function setupControls() {
     $('download-log').addEventListener('click', downloadLog);
+    $('error-download-log').addEventListener('click', downloadLog);
     $('reboot').addEventListener('click', () => {
       if (!state.host) { location.reload(); return; }
       hideError();
       state.term.reset();
-      state.host.reboot().catch((err) => showError({ title: 'Reboot failed', message: err.message, stack: err.stack, reboot: true }));
+      state.host.reboot().catch((err) => showError({ title: 'Reboot failed', message: err.message, stack: err.stack, help: true }));
     });
-    $('file-input').addEventListener('change', (ev) => { addFiles(ev.target.files); ev.target.value = ''; });
+    $('file-input').addEventListener('change', (ev) => { addFiles(ev.target.files).finally(() => { ev.target.value = ''; }); });
     const dz = $('dropzone');
     dz.addEventListener('dragover', (ev) => { ev.preventDefault(); dz.classList.add('over'); });
     dz.addEventListener('dragleave', () => dz.classList.remove('over'));
@@ -517,7 +567,7 @@
     $('boot-files').addEventListener('click', () => {
       if (!state.host) return;
       state.term.reset();
-      boot(state.files.slice());
+      boot();
     });
     for (const code of document.querySelectorAll('#examples code')) {
       code.addEventListener('click', () => {
@@ -529,6 +579,33 @@
 
   // ---------- main ----------
 
+  // selfTestCmdline adds the server's description of the conformance
+  // initramfs to the self-test's command line.
+  async function selfTestCmdline(cmdline) {
+    let words = '';
+    try {
+      const r = await fetch(SELFTEST_WORDS, { cache: 'no-cache' });
+      if (r.ok) words = (await r.text()).trim();
+    } catch (_) { /* refused below */ }
+    if (!/^initrd_len=\d+ initrd_fnv=[0-9a-f]{8}$/.test(words)) {
+      throw new Error(`The server does not describe its conformance initramfs at ${SELFTEST_WORDS} (is it cmd/serve with the conformance kernel built?).`);
+    }
+    return cmdline + ' ' + words;
+  }
+
+  // conformanceMode: the conformance kernel (test equipment) prints no
+  // shell prompt: its last line is what "ready" means for it, and the page
+  // never presents it as Linux.
+  function conformanceMode() {
+    state.opts.readyPattern = 'CONF DONE';
+    state.conf = confCounter();
+    STAGE_TEXT.ready = 'Self-test done';
+    const tagline = document.querySelector('.tagline');
+    if (tagline) tagline.textContent = 'Host self-test: the conformance kernel, test equipment that imitates the Linux/Wasm kernel\u2019s side of the host interface. It is not Linux; bring a real vmlinux.wasm to boot Linux.';
+    const watching = document.getElementById('watching');
+    if (watching) watching.textContent = 'The conformance kernel is a small C program compiled to WebAssembly that drives every path of the host the way the Linux/Wasm kernel does: CPUs, task switches, user programs, exec, signals, the console. Each line CONF \u2026 PASS is one check of this host, a FAIL line (in red) a check that failed; CONF DONE gives the totals.';
+  }
+
   async function main() {
     setupControls();
     try {
@@ -537,52 +614,57 @@
       showError({ title: 'The terminal could not start', message: err.message, stack: err.stack });
       return;
     }
+    if (typeof WebAssembly === 'object' && !globalThis.crossOriginIsolated) {
+      showError(notIsolated());
+      return;
+    }
     const missing = missingFeatures();
     if (missing.length) {
       showError({
         title: 'This browser cannot run Linux/Wasm',
-        message: 'Missing: ' + missing.length + ' required feature(s). Use a current Chromium/Chrome (120 or later), Firefox or Safari, and open the page from make serve.',
+        message: 'Missing: ' + missing.length + ' required feature(s). Use a current Chromium/Chrome (120 or later), Firefox or Safari.',
         details: missing,
       });
       return;
     }
+    const kept = loadKeptFiles();
+    setStage('download', 'Starting the host…');
+    let host;
     try {
-      state.opts = parseParams(location.search);
-      // The conformance kernel (test equipment) prints no shell prompt: its
-      // last line is what "ready" means for it.
-      if (state.opts.kernel && state.opts.kernel.endsWith(CONFORMANCE_KERNEL)) {
-        state.opts.readyPattern = 'CONF DONE';
-        STAGE_TEXT.ready = 'Self-test done';
-        // Never present the test equipment as Linux.
-        const tagline = document.querySelector('.tagline');
-        if (tagline) tagline.textContent = 'Host self-test: the conformance kernel, test equipment that imitates the Linux/Wasm kernel\u2019s side of the host interface. It is not Linux; bring a real vmlinux.wasm to boot Linux.';
-        const watching = document.getElementById('watching');
-        if (watching) watching.textContent = 'The conformance kernel is a small C program compiled to WebAssembly that drives every path of the host the way the Linux/Wasm kernel does: CPUs, task switches, user programs, exec, signals, the console. Each line CONF \u2026 PASS is one check of this host; CONF DONE gives the totals.';
-      }
+      host = await startGohost();
     } catch (err) {
-      showError({ title: 'Invalid URL parameters', message: err.message, details: err.details });
+      showError({ title: 'The host could not start', message: err.message, stack: err.stack });
       return;
+    }
+    // The URL parameters are the host's to parse (host/params.go).
+    const p = host.parseParams(location.search, location.href);
+    if (p.problems.length) {
+      showError({ title: 'Invalid URL parameters', message: p.message, details: p.problems });
+      return;
+    }
+    state.opts = { kernel: p.kernel, initrd: p.initrd, cmdline: p.cmdline, selftest: p.selftest };
+    if (p.selftest || new URL(p.kernel).pathname === CONFORMANCE_KERNEL) conformanceMode();
+    if (p.selftest) {
+      try {
+        state.opts.cmdline = await selfTestCmdline(p.cmdline);
+      } catch (err) {
+        showError({ title: 'The self-test cannot start', message: err.message });
+        return;
+      }
     }
     setStage('download', 'Looking for the kernel…');
     for (const [which, url] of [['kernel', state.opts.kernel], ['initrd', state.opts.initrd]]) {
       const r = await probe(url);
       if (!r.ok) { await showNoKernel(which, url, r); return; }
     }
-    setStage('download', 'Starting the host…');
-    let host;
-    try {
-      host = await startHost();
-    } catch (err) {
-      showError({ title: 'The host could not start', message: err.message, stack: err.stack });
-      return;
-    }
+    await kept;
     wireHost(host);
-    await boot(state.files.slice());
+    renderFiles();
+    await boot();
   }
 
   // Exported for tests.
-  state.parseParams = parseParams;
   state.missingFeatures = missingFeatures;
 
   main().catch((err) => showError({ title: 'Unexpected error', message: err.message, stack: err.stack }));
-})();
+}

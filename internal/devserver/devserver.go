@@ -17,9 +17,12 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/linuxwasm/gohost/e2e/conformance"
 )
 
 // Default URLs the page fetches when no kernel/initrd URL parameter is given.
@@ -183,6 +186,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			notFound(w)
 			return
 		}
+		if p == ConformanceURL+conformance.SelfTestPath {
+			h.serveSelfTest(w, r)
+			return
+		}
 		h.serveRoot(w, r, h.conformance, "conformance:", strings.TrimPrefix(p, ConformanceURL))
 		return
 	}
@@ -191,6 +198,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rel = "index.html"
 	}
 	h.serveRoot(w, r, h.root, "www:", rel)
+}
+
+// serveSelfTest answers with the conformance initramfs's description for
+// the page's host self-test (conformance.InitrdDescription), computed from the
+// file as it is now, so the kernel checks what it got against what the
+// server has, not against what the host under test says it downloaded.
+func (h *handler) serveSelfTest(w http.ResponseWriter, r *http.Request) {
+	b, err := h.conformance.ReadFile("initramfs.cpio")
+	if err != nil {
+		notFound(w)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	body := conformance.InitrdDescription(b) + "\n"
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	io.WriteString(w, body)
 }
 
 func notFound(w http.ResponseWriter) {
