@@ -42,7 +42,7 @@ func testAPIRefusals(t *testing.T) {
 	throws := func(expr string) string {
 		return Eval[string](tab, `(() => { try { `+expr+`; return 'accepted'; } catch (e) { return e.name + ': ' + e.message; } })()`)
 	}
-	assert.Equal(t, `TypeError: gohost.on: unknown event "bogus" (known: stage, progress, console, log, error)`, throws(`gohost.on('bogus', () => {})`))
+	assert.Equal(t, `TypeError: gohost.on: unknown event "bogus" (known: stage, progress, console, log, error, stall)`, throws(`gohost.on('bogus', () => {})`))
 	assert.Equal(t, `TypeError: gohost.on("stage", fn): fn must be a function, not a string`, throws(`gohost.on('stage', 'f')`))
 	assert.Equal(t, `TypeError: gohost.on: the event type must be a string (one of stage, progress, console, log, error), not a number`, throws(`gohost.on(1, () => {})`))
 	assert.Equal(t, `TypeError: gohost.input takes a string, not a number`, throws(`gohost.input(123)`))

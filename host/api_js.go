@@ -44,7 +44,7 @@ type listener struct {
 }
 
 // EventTypes are the events on() takes.
-var EventTypes = []string{"stage", "progress", "console", "log", "error"}
+var EventTypes = []string{"stage", "progress", "console", "log", "error", "stall"}
 
 // bootKeys are the options boot() takes; any other key is refused by name.
 var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling"}
