@@ -44,7 +44,7 @@ func testAPIRefusals(t *testing.T) {
 	}
 	assert.Equal(t, `TypeError: gohost.on: unknown event "bogus" (known: stage, progress, console, log, error, stall)`, throws(`gohost.on('bogus', () => {})`))
 	assert.Equal(t, `TypeError: gohost.on("stage", fn): fn must be a function, not a string`, throws(`gohost.on('stage', 'f')`))
-	assert.Equal(t, `TypeError: gohost.on: the event type must be a string (one of stage, progress, console, log, error), not a number`, throws(`gohost.on(1, () => {})`))
+	assert.Equal(t, `TypeError: gohost.on: the event type must be a string (one of stage, progress, console, log, error, stall), not a number`, throws(`gohost.on(1, () => {})`))
 	assert.Equal(t, `TypeError: gohost.input takes a string, not a number`, throws(`gohost.input(123)`))
 	assert.Equal(t, `TypeError: gohost.input takes a string, not null`, throws(`gohost.input(null)`))
 	assert.Equal(t, "accepted", throws(`gohost.input('')`))
