@@ -167,32 +167,24 @@ type download struct {
 	err error
 }
 
-// loadKernel downloads the kernel, checks its interface and compiles it (a
-// reboot of the same kernel reuses the compiled module).
+// loadKernel downloads the kernel while the browser compiles it, checks its
+// interface from the module's head, and waits for the compiled module (a
+// reboot of the same kernel reuses it).
 func (m *Machine) loadKernel() error {
-	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
+	info, compiled, ident, err := m.streamKernel(m.opts.KernelURL)
 	if err != nil {
 		return err
 	}
 	m.setStage("compile", "")
-	key := contentKey(kbytes)
-	compiled, ok := m.assets.kernels[key]
-	if !ok {
-		compiled = js.Global().Get("WebAssembly").Call("compile", kjs)
-	}
-	info, err := InspectKernel(kbytes)
-	if err != nil {
-		var ignore js.Func // the compile result no longer matters: not a kernel
-		ignore = js.FuncOf(func(js.Value, []js.Value) any { ignore.Release(); return nil })
-		compiled.Call("then", ignore, ignore)
-		return err
-	}
 	m.info = info
 	m.kernel, err = await(compiled)
 	if err != nil {
 		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
 	}
-	m.assets.kernels = map[uint64]js.Value{key: compiled} // the last kernel only
+	m.assets.kernels = map[string]js.Value{}
+	if ident != "" {
+		m.assets.kernels[ident] = compiled // the last kernel only
+	}
 	return nil
 }
 

@@ -557,8 +557,18 @@
       return;
     }
     setStage('download', 'Looking for the kernel…');
+    // Both downloads start now and run while the host starts: the host's
+    // boot takes these pending responses (gohostPrefetch.take) instead of
+    // fetching again. Their status lines answer "is there a kernel?".
+    const early = new Map();
+    for (const url of [state.opts.kernel, state.opts.initrd]) {
+      const p = fetch(url);
+      p.catch(() => {}); // a failure is reported below or by the host, not as unhandled
+      early.set(url, p);
+    }
+    globalThis.gohostPrefetch = { take(url) { const p = early.get(url); early.delete(url); return p; } };
     for (const [which, url] of [['kernel', state.opts.kernel], ['initrd', state.opts.initrd]]) {
-      const r = await probe(url);
+      const r = await early.get(url).then((resp) => ({ ok: resp.ok, status: resp.status }), (err) => ({ ok: false, error: err.message }));
       if (!r.ok) { await showNoKernel(which, url, r); return; }
     }
     setStage('download', 'Starting the host…');
