@@ -52,7 +52,10 @@ func LoadAssets(url string) *Assets {
 // its HTTP status.
 func (m *Machine) open(url, what string) (safejs.Value, error) {
 	var r jsReader
-	p := prefetched(url)
+	p := js.Undefined()
+	if !m.opts.Classic {
+		p = prefetched(url)
+	}
 	if p.IsUndefined() {
 		p = js.Global().Call("fetch", url)
 	}

@@ -44,13 +44,15 @@ func Main() {
 	g = glue{js.Global().Get("gohostWorker")}
 	awaitMachine()
 	br = bridge.Open(hostmem.Mem{}, bridge.DefaultConfig, false)
-	self.id = g.uint("id")
-	if g.get("role").String() == "primary" {
+	start := g.get("start") // bridge.MachineStart
+	self.id = uint32(start.Get(bridge.KeyID).Int())
+	takeSharedPrograms(start.Get(bridge.KeyPrograms))
+	if start.Get(bridge.KeyRole).String() == bridge.RolePrimary {
 		runPrimary()
 		idleForever()
 	}
 	br.PostText(bridge.EvReady, self.id, "")
-	ceiling := g.uint("poolCeiling")
+	ceiling := uint32(start.Get(bridge.KeyPoolCeiling).Int())
 	for {
 		if br.State() == bridge.StateStopping {
 			idleForever()
@@ -217,13 +219,19 @@ func compileProgram(binStart, binEnd uint32) (compiled, error) {
 		return compiled{}, jsError("empty program image")
 	}
 	jsBin, bin := g.copyFromKernel(binStart, binEnd)
-	key := programKey(bin)
+	key := bridge.ProgramKey(bin)
 	if c, ok := programs.get(key); ok {
 		return c, nil
 	}
 	size, ok := TableSize(bin)
 	if !ok {
 		return compiled{}, jsError("program image is not a valid wasm module")
+	}
+	if mod, ok := sharedPrograms[key]; ok {
+		// Compiled by the host for the whole machine: nothing to compile.
+		c := compiled{module: mod, tableSize: size}
+		programs.put(key, c)
+		return c, nil
 	}
 	mod, err := g.compile(jsBin)
 	if err != nil {
@@ -240,6 +248,21 @@ type compiled struct {
 }
 
 var programs = newProgramCache[compiled](4)
+
+// sharedPrograms are the modules the host compiled for every worker of the
+// machine (bridge.MachineStart.Programs), by bridge.ProgramKey.
+var sharedPrograms = map[uint64]js.Value{}
+
+func takeSharedPrograms(list js.Value) {
+	if list.Type() != js.TypeObject {
+		return
+	}
+	for i, n := 0, list.Length(); i < n; i++ {
+		p := list.Index(i) // [key high 32 bits, key low 32 bits, module]
+		key := uint64(uint32(p.Index(0).Int()))<<32 | uint64(uint32(p.Index(1).Int()))
+		sharedPrograms[key] = p.Index(2)
+	}
+}
 
 // runUser is the user runner of section 6.5. It returns how the task ended.
 func runUser(clone bool) Result {

@@ -49,9 +49,12 @@ func main() {
 	www := flag.String("www", "www", "the page's directory (built by make build)")
 	conf := flag.String("conformance", "e2e/conformance/testdata", "the conformance kernel's directory")
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
+	ab := flag.String("ab", "", "compare page builds instead: comma-separated www dirs, each optionally :poolFloor (boot figures on a padded kernel, alternated)")
+	abMB := flag.Int("ab-kernel-mb", 30, "size the -ab comparison pads the conformance kernel to, MB")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
+	abSpecs, abPadMB = *ab, *abMB
 	if *heavyN < 0 {
 		*heavyN = *n
 	}
@@ -61,7 +64,11 @@ func main() {
 	}
 }
 
-var profileOnly bool
+var (
+	profileOnly bool
+	abSpecs     string
+	abPadMB     int
+)
 
 func envOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
@@ -127,6 +134,9 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	}
 	if profileOnly {
 		return b.profileOutput(os.Stdout)
+	}
+	if abSpecs != "" {
+		return b.runAB(strings.Split(abSpecs, ","), n, conf, abPadMB)
 	}
 	start := time.Now()
 	b.notes = append(b.notes, "load average at start: "+loadavg())

@@ -1,0 +1,134 @@
+//go:build !js
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/linuxwasm/gohost/internal/devserver"
+)
+
+// bigKernelPath is where the A/B servers serve the padded kernel; it ends in
+// the conformance kernel's path, so the page waits for CONF DONE.
+const bigKernelPath = "/big/conformance/vmlinux.wasm"
+
+// abVariant is one build of the page (a www directory) with a pool floor.
+type abVariant struct {
+	name  string
+	base  string
+	floor int
+}
+
+// runAB compares builds of the page in one browser, boot after boot in
+// alternation (A B B A ...), on the conformance kernel padded to a real
+// kernel's size: navigation to the host's API, to the ready line and to
+// CONF DONE, and the renderer's PSS at CONF DONE. Each spec is dir[:floor].
+func (b *Bench) runAB(specs []string, n int, conf string, padMB int) error {
+	k, err := os.ReadFile(filepath.Join(conf, "vmlinux.wasm"))
+	if err != nil {
+		return err
+	}
+	big, err := padKernel(k, padMB<<10, 1000)
+	if err != nil {
+		return err
+	}
+	var vs []abVariant
+	for _, spec := range specs {
+		dir, floor := spec, 4
+		if i := strings.LastIndexByte(spec, ':'); i > 0 {
+			if _, err := fmt.Sscan(spec[i+1:], &floor); err != nil {
+				return fmt.Errorf("-ab %s: %v", spec, err)
+			}
+			dir = spec[:i]
+		}
+		h, err := devserver.NewHandler(devserver.Config{Dir: dir, Conformance: conf})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: withBigKernel(h, big), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		vs = append(vs, abVariant{name: spec, base: "http://" + ln.Addr().String(), floor: floor})
+	}
+	fmt.Fprintf(os.Stderr, "bench: A/B of %d builds, kernel padded to %.1f MB, %d rounds\n", len(vs), float64(len(big))/1e6, n)
+	samples := map[string]map[string][]float64{}
+	for _, v := range vs {
+		samples[v.name] = map[string][]float64{}
+		// Warm-up: HTTP and code caches, as for every other benchmark.
+		if _, err := b.runPage(PageOpts{Base: v.base, Kernel: bigKernelPath, Cmdline: b.cmdline("conf=boot"), PoolFloor: v.floor, Timeout: 2 * time.Minute}); err != nil {
+			return fmt.Errorf("warm-up %s: %w", v.name, err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		order := append([]abVariant(nil), vs...)
+		if i%2 == 1 {
+			for l, r := 0, len(order)-1; l < r; l, r = l+1, r-1 {
+				order[l], order[r] = order[r], order[l]
+			}
+		}
+		for _, v := range order {
+			r, err := b.runPage(PageOpts{Base: v.base, Kernel: bigKernelPath, Cmdline: b.cmdline(bootScenarios), PoolFloor: v.floor, Memory: true, Timeout: 2 * time.Minute})
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			s := samples[v.name]
+			s["host API ready (ms)"] = append(s["host API ready (ms)"], r.T["hostReady"])
+			s["ready line (ms)"] = append(s["ready line (ms)"], r.T["ready"])
+			s["CONF DONE (ms)"] = append(s["CONF DONE (ms)"], r.T["done"])
+			s["downloaded: stage compile (ms)"] = append(s["downloaded: stage compile (ms)"], r.T["stage_compile"])
+			s["compiled: stage boot (ms)"] = append(s["compiled: stage boot (ms)"], r.T["stage_boot"])
+			s["renderer PSS, all (MiB)"] = append(s["renderer PSS, all (MiB)"], float64(r.PSSTotalKB)/1024)
+			fmt.Fprintf(os.Stderr, "bench: round %d %s: api %.0f ready %.0f done %.0f ms, PSS %.0f MiB [load %s]\n",
+				i+1, v.name, r.T["hostReady"], r.T["ready"], r.T["done"], float64(r.PSSTotalKB)/1024, loadavg())
+		}
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "variant\tfigure\tmedian\tmin\tmax\tp25\tp75\tn\t")
+	for _, v := range vs {
+		var figs []string
+		for f := range samples[v.name] {
+			figs = append(figs, f)
+		}
+		sort.Strings(figs)
+		for _, f := range figs {
+			st := Summarise(samples[v.name][f])
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t\n", v.name, f, st.Median, st.Min, st.Max, st.P25, st.P75, st.N)
+		}
+	}
+	return tw.Flush()
+}
+
+// withBigKernel serves the padded kernel at bigKernelPath with the dev
+// server's headers (isolation, a strong ETag, revalidation) and everything
+// else through h.
+func withBigKernel(h http.Handler, big []byte) http.Handler {
+	etag := fmt.Sprintf(`"big-%d"`, len(big))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != bigKernelPath {
+			h.ServeHTTP(w, r)
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hdr.Set("Cross-Origin-Embedder-Policy", "require-corp")
+		hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
+		hdr.Set("Content-Type", "application/wasm")
+		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("ETag", etag)
+		http.ServeContent(w, r, "", time.Time{}, io.ReadSeeker(bytes.NewReader(big)))
+	})
+}
