@@ -36,6 +36,20 @@ func TestProgramKeyTellsImagesApart(t *testing.T) {
 	assert.Equal(t, ProgramKey(b), ProgramKey(append([]byte(nil), b...)), "same content, same key")
 }
 
+// Read in chunks of any size, an image has the key ProgramKey gives it.
+func TestProgramKeyChunkedAgrees(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	img := make([]byte, 5000)
+	rng.Read(img)
+	for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 100, 1000, 4999, 5000} {
+		for _, chunk := range []int{32, 64, 96, 1024, 8192} {
+			got := ProgramKeyChunked(n, make([]byte, chunk), func(off int, dst []byte) { copy(dst, img[off:]) })
+			assert.Equal(t, ProgramKey(img[:n]), got, "%d bytes in chunks of %d", n, chunk)
+		}
+	}
+	assert.Panics(t, func() { ProgramKeyChunked(10, make([]byte, 33), func(int, []byte) {}) })
+}
+
 func itoa(n int) string {
 	if n == 0 {
 		return "0"

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/hack-pad/safejs"
 	"github.com/linuxwasm/gohost/internal/abi"
@@ -96,6 +97,7 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 	total := contentLength(&r, r.get(resp, "headers"))
 	reader := r.call(r.get(resp, "body"), "getReader")
 	loaded := 0
+	var lastEvent time.Time
 	for r.err == nil {
 		res := r.await(r.call(reader, "read"))
 		if r.bool(r.get(res, "done")) || r.err != nil {
@@ -115,7 +117,13 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 		if loaded > t {
 			t = 0 // compressed transfer: the length header counted other bytes
 		}
-		m.ev.Progress(what, loaded, t, false)
+		// A 30 MB kernel arrives in about 500 chunks: an event (and a
+		// page update) for each would cost the main thread more than the
+		// eye can see, so at most one per progressEvery, plus the last.
+		if now := time.Now(); now.Sub(lastEvent) >= progressEvery {
+			lastEvent = now
+			m.ev.Progress(what, loaded, t, false)
+		}
 	}
 	if r.err != nil {
 		return 0, false, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
@@ -127,6 +135,9 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 	m.ev.Progress(what, loaded, loaded, cached)
 	return loaded, cached, nil
 }
+
+// progressEvery is the least time between two progress events of a download.
+const progressEvery = 50 * time.Millisecond
 
 // fetch downloads a file with progress events and returns it both as Go
 // bytes and as a JS Uint8Array.

@@ -211,20 +211,37 @@ func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
 	p.pending, p.loadErr, p.module, p.tableSize, p.dataStart, p.tableStart = true, err, c.module, c.tableSize, dataStart, tableStart
 }
 
-// compileProgram copies and compiles a program image. Compiled modules are
-// cached by content: a pooled worker runs many clone children and execs of
-// the same BusyBox image.
+// compileProgram identifies a program image by content and finds its
+// compiled module: among those the host compiled for the machine, or this
+// worker's recent ones, else it compiles it. The image is read out of the
+// kernel's memory into one reused 64 KiB Go buffer, a chunk at a time, for
+// the key and the table size: a worker's Go heap never shrinks (wasm memory
+// cannot), so copying a 1.5 MB BusyBox into Go on every exec would leave
+// megabytes resident in every worker that ever execed it.
 func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	if binEnd <= binStart {
 		return compiled{}, jsError("empty program image")
 	}
-	jsBin, bin := g.copyFromKernel(binStart, binEnd)
-	key := bridge.ProgramKey(bin)
+	n := int(binEnd - binStart)
+	view := g.kernelView(binStart, binEnd)
+	var size uint32
+	sized := false
+	key := bridge.ProgramKeyChunked(n, programBuf(), func(off int, dst []byte) {
+		js.CopyBytesToGo(dst, view.Call("subarray", off, off+len(dst)))
+		if off == 0 {
+			// The sections TableSize reads (dylink.0, imports) come first.
+			size, sized = TableSize(dst)
+		}
+	})
 	if c, ok := programs.get(key); ok {
 		return c, nil
 	}
-	size, ok := TableSize(bin)
-	if !ok {
+	if !sized && n > len(programBuf()) {
+		// Sections past the first chunk: read the whole image (rare).
+		_, bin := g.copyFromKernel(binStart, binEnd)
+		size, sized = TableSize(bin)
+	}
+	if !sized {
 		return compiled{}, jsError("program image is not a valid wasm module")
 	}
 	if mod, ok := sharedPrograms[key]; ok {
@@ -233,13 +250,23 @@ func compileProgram(binStart, binEnd uint32) (compiled, error) {
 		programs.put(key, c)
 		return c, nil
 	}
-	mod, err := g.compile(jsBin)
+	mod, err := g.compile(g.v.Call("kernelBytes", binStart, binEnd))
 	if err != nil {
 		return compiled{}, err
 	}
 	c := compiled{module: mod, tableSize: size}
 	programs.put(key, c)
 	return c, nil
+}
+
+var progBuf []byte
+
+// programBuf is the chunk buffer of compileProgram, allocated at the first exec.
+func programBuf() []byte {
+	if progBuf == nil {
+		progBuf = make([]byte, 64<<10)
+	}
+	return progBuf
 }
 
 type compiled struct {

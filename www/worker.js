@@ -118,6 +118,7 @@ function startMachine(d) {
     start: d,
     initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
     kernelBytes(start, end) { return bytes().slice(start, end); },
+    kernelView(start, end) { return new Uint8Array(memory.buffer, start, end - start); },
     writeKernel(addr, u8) { bytes().set(u8, addr); },
     cString(addr, max) {
       const b = bytes();

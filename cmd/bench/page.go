@@ -88,6 +88,9 @@ type PageOpts struct {
 	// Base and Kernel, when set, replace the page's server and the kernel
 	// path (the A/B comparison serves two builds and a padded kernel).
 	Base, Kernel string
+	// Classic boots with gohost.boot's classic option (the original
+	// host's boot path, for comparison).
+	Classic bool
 }
 
 // runPage opens a fresh tab, loads the page on the conformance kernel with
@@ -100,7 +103,7 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	defer cancel()
 
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps)).Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic)).Replace(probeJS)
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return chromedp.Void{}, err
