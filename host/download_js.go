@@ -89,6 +89,21 @@ func prefetched(url string) js.Value {
 	return p
 }
 
+// prefetchedCompile takes the page's compileStreaming of the kernel it
+// prefetched from url (a promise of the module), if there is one; else
+// undefined. It is only asked after prefetched(url) was taken.
+func prefetchedCompile(url string) js.Value {
+	pf := js.Global().Get("gohostPrefetch")
+	if pf.Type() != js.TypeObject || pf.Get("compiled").Type() != js.TypeFunction {
+		return js.Undefined()
+	}
+	var c js.Value
+	if try(func() { c = pf.Call("compiled", url) }) != nil || c.Type() != js.TypeObject {
+		return js.Undefined()
+	}
+	return c
+}
+
 // readBody reads a response's body, reporting progress, and hands every
 // chunk (a Uint8Array) to chunk. It returns the bytes read and whether the
 // browser served the file from its cache.
@@ -183,6 +198,8 @@ func (m *Machine) streamKernel(url string) (info *abi.KernelInfo, compiled js.Va
 	ident = kernelIdent(u)
 	if c, ok := m.assets.kernels[ident]; ok && ident != "" {
 		compiled = c
+	} else if c := prefetchedCompile(url); !c.IsUndefined() {
+		compiled = c // the page started it with the download
 	} else {
 		compiled = compileStreaming(u)
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/linuxwasm/gohost/internal/devserver"
 )
@@ -33,7 +36,10 @@ type abVariant struct {
 // alternation (A B B A ...), on the conformance kernel padded to a real
 // kernel's size: navigation to the host's API, to the ready line and to
 // CONF DONE, and the renderer's PSS at CONF DONE. Each spec is dir[:floor].
-func (b *Bench) runAB(specs []string, n int, conf string, padMB int) error {
+func (b *Bench) runAB(specs []string, n int, conf string, padMB int, words string) error {
+	if words == "" {
+		words = bootScenarios
+	}
 	k, err := os.ReadFile(filepath.Join(conf, "vmlinux.wasm"))
 	if err != nil {
 		return err
@@ -81,7 +87,7 @@ func (b *Bench) runAB(specs []string, n int, conf string, padMB int) error {
 			}
 		}
 		for _, v := range order {
-			r, err := b.runPage(PageOpts{Base: v.base, Kernel: bigKernelPath, Cmdline: b.cmdline(bootScenarios), PoolFloor: v.floor, Memory: true, Timeout: 2 * time.Minute})
+			r, err := b.runPage(PageOpts{Base: v.base, Kernel: bigKernelPath, Cmdline: b.cmdline(strings.Fields(words)...), PoolFloor: v.floor, Memory: true, Timeout: 3 * time.Minute})
 			if err != nil {
 				return fmt.Errorf("%s: %w", v.name, err)
 			}
@@ -92,6 +98,10 @@ func (b *Bench) runAB(specs []string, n int, conf string, padMB int) error {
 			s["downloaded: stage compile (ms)"] = append(s["downloaded: stage compile (ms)"], r.T["stage_compile"])
 			s["compiled: stage boot (ms)"] = append(s["compiled: stage boot (ms)"], r.T["stage_boot"])
 			s["renderer PSS, all (MiB)"] = append(s["renderer PSS, all (MiB)"], float64(r.PSSTotalKB)/1024)
+			s["workers + stock"] = append(s["workers + stock"], float64(r.statusInt("workers")+r.statusInt("stock")))
+			for k, v := range r.Bench() {
+				s["BENCH "+k] = append(s["BENCH "+k], v)
+			}
 			fmt.Fprintf(os.Stderr, "bench: round %d %s: api %.0f ready %.0f done %.0f ms, PSS %.0f MiB [load %s]\n",
 				i+1, v.name, r.T["hostReady"], r.T["ready"], r.T["done"], float64(r.PSSTotalKB)/1024, loadavg())
 		}
@@ -131,4 +141,43 @@ func withBigKernel(h http.Handler, big []byte) http.Handler {
 		hdr.Set("ETag", etag)
 		http.ServeContent(w, r, "", time.Time{}, io.ReadSeeker(bytes.NewReader(big)))
 	})
+}
+
+// workerBaseline measures what a Web Worker costs with no Go in it: the page
+// (no kernel: it stops at its "No kernel found" panel) starts n workers
+// running wasm_exec.js, which only defines a class, and the renderer PSS
+// before and after gives MiB per worker: the floor under any worker of the
+// host, next to "PSS per idle pooled worker".
+func (b *Bench) workerBaseline(n int) (float64, error) {
+	tabCtx, cancelTab := chromedp.NewContext(b.browser)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(tabCtx, time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(b.baseURL+"/?kernel=/none.wasm")); err != nil {
+		return 0, err
+	}
+	time.Sleep(2 * time.Second)
+	before, err := rendererPSS(b.browserPID)
+	if err != nil {
+		return 0, err
+	}
+	js := fmt.Sprintf(`(async () => { globalThis.__w = []; for (let i = 0; i < %d; i++) {
+	  const w = new Worker('wasm_exec.js'); globalThis.__w.push(w); }
+	  return globalThis.__w.length; })()`, n)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[float64](js, chromedp.EvalAwaitPromise)); err != nil {
+		return 0, err
+	}
+	time.Sleep(4 * time.Second)
+	after, err := rendererPSS(b.browserPID)
+	if err != nil {
+		return 0, err
+	}
+	var sum0, sum1 int64
+	for _, kb := range before {
+		sum0 += kb
+	}
+	for _, kb := range after {
+		sum1 += kb
+	}
+	return float64(sum1-sum0) / 1024 / float64(n), nil
 }

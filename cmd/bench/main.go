@@ -51,10 +51,11 @@ func main() {
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
 	ab := flag.String("ab", "", "compare page builds instead: comma-separated www dirs, each optionally :poolFloor (boot figures on a padded kernel, alternated)")
 	abMB := flag.Int("ab-kernel-mb", 30, "size the -ab comparison pads the conformance kernel to, MB")
+	abWords := flag.String("ab-cmdline", "", "the -ab comparison's conformance command line (default: the boot scenarios)")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
-	abSpecs, abPadMB = *ab, *abMB
+	abSpecs, abPadMB, abCmdline = *ab, *abMB, *abWords
 	if *heavyN < 0 {
 		*heavyN = *n
 	}
@@ -72,6 +73,7 @@ var (
 	profileOnly bool
 	abSpecs     string
 	abPadMB     int
+	abCmdline   string
 )
 
 func envOr(k, def string) string {
@@ -148,7 +150,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 		return b.profileOutput(os.Stdout)
 	}
 	if abSpecs != "" {
-		return b.runAB(strings.Split(abSpecs, ","), n, conf, abPadMB)
+		return b.runAB(strings.Split(abSpecs, ","), n, conf, abPadMB, abCmdline)
 	}
 	start := time.Now()
 	b.notes = append(b.notes, "load average at start: "+loadavg())
@@ -352,6 +354,12 @@ func (b *Bench) measure(n, heavyN int) error {
 		logf("run %d/%d memory: poolFloor 0: %.1f MiB (%d workers, %d renderers), poolFloor 16: %.1f MiB (%d workers, pool %d)",
 			i+1, n, float64(pss[0].PSSTotalKB)/1024, pss[0].statusInt("workers"), pss[0].Renderers,
 			float64(pss[1].PSSTotalKB)/1024, pss[1].statusInt("workers"), pss[1].statusInt("pool"))
+		if v, err := b.workerBaseline(20); err != nil {
+			return fmt.Errorf("plain worker memory: %w", err)
+		} else {
+			b.add("mem_plain_worker", v)
+			logf("run %d/%d plain JS worker: %.2f MiB PSS each", i+1, n, v)
+		}
 	}
 	return nil
 }
@@ -479,7 +487,8 @@ var figDefs = []figDef{
 	{"mem_ready_page", "renderer PSS at ready (poolFloor 4, page renderer)", "MiB", 0, false},
 	{"mem_pool0", "renderer PSS after boot, poolFloor 0", "MiB", 0, false},
 	{"mem_pool16", "renderer PSS after boot, poolFloor 16", "MiB", 0, false},
-	{"mem_per_worker", "renderer PSS per idle pooled worker", "MiB", 4, false},
+	{"mem_per_worker", "renderer PSS per idle pooled worker", "MiB", 2.5, false},
+	{"mem_plain_worker", "renderer PSS per plain JS worker (wasm_exec.js only, no Go)", "MiB", 0, false},
 }
 
 func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Results {
