@@ -348,7 +348,19 @@ func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
 		*dst = int(f)
 		return nil
 	}
+	flag := func(key string, dst *bool) error {
+		v, ok, err := get(key)
+		if err != nil || !ok {
+			return err
+		}
+		if v.Type() != safejs.TypeBoolean {
+			return fmt.Errorf("gohost.boot: %s must be true or false", key)
+		}
+		*dst, err = v.Bool()
+		return err
+	}
 	for _, err := range []error{
+		flag("classic", &opts.Classic),
 		str("kernel", &opts.KernelURL), str("initrd", &opts.InitrdURL), str("cmdline", &opts.Cmdline),
 		str("readyPattern", &opts.ReadyPattern),
 		count("poolFloor", 64, &opts.PoolFloor), count("poolCeiling", WorkerLimit, &opts.PoolCeiling),

@@ -95,11 +95,17 @@ func (e *KernelError) Error() string { return e.Message }
 // InspectKernel parses the kernel's bytes and checks them against the host
 // interface before anything is instantiated, naming every missing or mistyped
 // symbol (10.16).
-func InspectKernel(b []byte) (*abi.KernelInfo, error) {
+func InspectKernel(b []byte) (*abi.KernelInfo, error) { return inspectKernel(b, wasmbin.Parse) }
+
+// InspectKernelHead is InspectKernel on the head of a kernel
+// (wasmbin.Stream.Head: its sections before the code), as it downloads.
+func InspectKernelHead(b []byte) (*abi.KernelInfo, error) { return inspectKernel(b, wasmbin.ParseHead) }
+
+func inspectKernel(b []byte, parse func([]byte) (*wasmbin.Module, error)) (*abi.KernelInfo, error) {
 	if len(b) < 8 || string(b[:4]) != "\x00asm" {
 		return nil, &KernelError{Message: "the kernel file is not a WebAssembly module (wrong magic bytes): check the kernel URL"}
 	}
-	m, err := wasmbin.Parse(b)
+	m, err := parse(b)
 	if err != nil {
 		return nil, &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?)", Details: []string{err.Error()}}
 	}

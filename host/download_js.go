@@ -5,19 +5,22 @@ package host
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strconv"
+	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/hack-pad/safejs"
+	"github.com/linuxwasm/gohost/internal/abi"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 // Assets are fetched and compiled once per page and shared by every boot.
 type Assets struct {
 	Worker js.Value // compiled gohost-worker.wasm
-	// kernels maps a kernel's content key to the promise of its compiled
-	// module: a reboot of the same kernel skips compiling it again.
-	kernels map[uint64]js.Value
+	// kernels maps a kernel's identity (kernelIdent) to the promise of its
+	// compiled module: a reboot of the same kernel skips compiling it again.
+	kernels map[string]js.Value
 	err     error
 	done    chan struct{}
 	stock   workerStock
@@ -44,38 +47,126 @@ func LoadAssets(url string) *Assets {
 	return a
 }
 
-// fetch downloads a file with progress events and returns it both as Go
-// bytes and as a JS Uint8Array.
-func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
+// open starts a download, or takes the one the page started for the same
+// URL when it loaded (globalThis.gohostPrefetch, see www/loader.js: the
+// kernel and initramfs then download while gohost.wasm starts), and checks
+// its HTTP status.
+func (m *Machine) open(url, what string) (safejs.Value, error) {
 	var r jsReader
-	resp := r.await(r.call(safejs.Global(), "fetch", url))
+	p := js.Undefined()
+	if !m.opts.Classic {
+		p = prefetched(url)
+	}
+	if p.IsUndefined() {
+		p = js.Global().Call("fetch", url)
+	}
+	resp := r.await(safejs.Safe(p))
 	if r.err != nil {
-		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, r.err)}
+		return safejs.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, r.err)}
 	}
 	if !r.bool(r.get(resp, "ok")) && r.err == nil {
-		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, r.int(r.get(resp, "status")), r.str(r.get(resp, "statusText")))}
+		return safejs.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s: %s answered HTTP %d %s", what, url, r.int(r.get(resp, "status")), r.str(r.get(resp, "statusText")))}
 	}
+	if r.err != nil {
+		return safejs.Value{}, &KernelError{Message: fmt.Sprintf("cannot download the %s from %s: %v", what, url, r.err)}
+	}
+	return resp, nil
+}
+
+// prefetched takes the page's pending fetch of url (a promise of its
+// Response), if it started one and no boot has used it yet; else undefined.
+// A response body can be read once, so a reboot fetches again (from the
+// browser's cache).
+func prefetched(url string) js.Value {
+	pf := js.Global().Get("gohostPrefetch")
+	if pf.Type() != js.TypeObject || pf.Get("take").Type() != js.TypeFunction {
+		return js.Undefined()
+	}
+	var p js.Value
+	if try(func() { p = pf.Call("take", url) }) != nil || p.Type() != js.TypeObject {
+		return js.Undefined()
+	}
+	return p
+}
+
+// prefetchedCompile takes the page's compileStreaming of the kernel it
+// prefetched from url (a promise of the module), if there is one; else
+// undefined. It is only asked after prefetched(url) was taken.
+func prefetchedCompile(url string) js.Value {
+	pf := js.Global().Get("gohostPrefetch")
+	if pf.Type() != js.TypeObject || pf.Get("compiled").Type() != js.TypeFunction {
+		return js.Undefined()
+	}
+	var c js.Value
+	if try(func() { c = pf.Call("compiled", url) }) != nil || c.Type() != js.TypeObject {
+		return js.Undefined()
+	}
+	return c
+}
+
+// readBody reads a response's body, reporting progress, and hands every
+// chunk (a Uint8Array) to chunk. It returns the bytes read and whether the
+// browser served the file from its cache.
+func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c safejs.Value, n int) error) (int, bool, error) {
+	var r jsReader
 	total := contentLength(&r, r.get(resp, "headers"))
 	reader := r.call(r.get(resp, "body"), "getReader")
-	var chunks []safejs.Value
 	loaded := 0
+	var lastEvent time.Time
 	for r.err == nil {
 		res := r.await(r.call(reader, "read"))
 		if r.bool(r.get(res, "done")) || r.err != nil {
 			break
 		}
 		c := r.get(res, "value")
-		chunks = append(chunks, c)
-		loaded += r.length(c)
+		n := r.length(c)
+		if r.err != nil {
+			break
+		}
+		if err := chunk(c, n); err != nil {
+			r.call(reader, "cancel") // the rest does not matter
+			return 0, false, err
+		}
+		loaded += n
 		t := total
 		if loaded > t {
 			t = 0 // compressed transfer: the length header counted other bytes
 		}
-		m.ev.Progress(what, loaded, t, false)
+		// A 30 MB kernel arrives in about 500 chunks: an event (and a
+		// page update) for each would cost the main thread more than the
+		// eye can see, so at most one per progressEvery, plus the last.
+		if now := time.Now(); now.Sub(lastEvent) >= progressEvery {
+			lastEvent = now
+			m.ev.Progress(what, loaded, t, false)
+		}
 	}
 	if r.err != nil {
-		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
+		return 0, false, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
 	}
+	cached := cachedResponse(&r, r.str(r.get(resp, "url")))
+	if r.err != nil {
+		return 0, false, &KernelError{Message: fmt.Sprintf("cannot read the %s downloaded from %s: %v", what, url, r.err)}
+	}
+	m.ev.Progress(what, loaded, loaded, cached)
+	return loaded, cached, nil
+}
+
+// progressEvery is the least time between two progress events of a download.
+const progressEvery = 50 * time.Millisecond
+
+// fetch downloads a file with progress events and returns it both as Go
+// bytes and as a JS Uint8Array.
+func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
+	resp, err := m.open(url, what)
+	if err != nil {
+		return nil, js.Value{}, err
+	}
+	var chunks []safejs.Value
+	loaded, _, err := m.readBody(resp, url, what, func(c safejs.Value, _ int) error { chunks = append(chunks, c); return nil })
+	if err != nil {
+		return nil, js.Value{}, err
+	}
+	var r jsReader
 	all := r.new(r.get(safejs.Global(), "Uint8Array"), loaded)
 	at := 0
 	for _, c := range chunks {
@@ -83,12 +174,116 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 		at += r.length(c)
 	}
 	b := r.bytes(all)
-	cached := cachedResponse(&r, r.str(r.get(resp, "url")))
 	if r.err != nil {
 		return nil, js.Value{}, &KernelError{Message: fmt.Sprintf("cannot read the %s downloaded from %s: %v", what, url, r.err)}
 	}
-	m.ev.Progress(what, loaded, loaded, cached)
 	return b, safejs.Unsafe(all), nil
+}
+
+// streamKernel downloads the kernel and has the browser compile it as it
+// arrives (WebAssembly.compileStreaming on a clone of the response, which
+// keeps its URL, so the browser's code cache can serve a reload). Go reads
+// the other branch for progress and keeps only the module's head (the
+// sections before its code), which it checks against the ABI as soon as it
+// is complete, and the section headers after it (a truncated download is
+// named as such): no copy of the code into Go, no second pass over it. It
+// returns the kernel's interface, the promise of the compiled module and the
+// kernel's identity for reuse on a reboot ("" without a strong validator).
+func (m *Machine) streamKernel(url string) (info *abi.KernelInfo, compiled js.Value, ident string, err error) {
+	resp, err := m.open(url, "kernel")
+	if err != nil {
+		return nil, js.Value{}, "", err
+	}
+	u := safejs.Unsafe(resp)
+	ident = kernelIdent(u)
+	if c, ok := m.assets.kernels[ident]; ok && ident != "" {
+		compiled = c
+	} else if c := prefetchedCompile(url); !c.IsUndefined() {
+		compiled = c // the page started it with the download
+	} else {
+		compiled = compileStreaming(u)
+	}
+	s := wasmbin.NewStream()
+	var r jsReader
+	_, _, err = m.readBody(resp, url, "kernel", func(c safejs.Value, n int) error {
+		from := s.Want(n)
+		if from == n {
+			s.Write(n, nil)
+			return nil
+		}
+		part := c
+		if from > 0 {
+			part = r.call(c, "subarray", from)
+		}
+		s.Write(n, r.bytes(part))
+		if r.err != nil {
+			return &KernelError{Message: fmt.Sprintf("cannot read the kernel downloaded from %s: %v", url, r.err)}
+		}
+		if s.HeadDone() && info == nil {
+			// Everything the check needs has arrived: refuse a kernel
+			// this host cannot run before the rest downloads.
+			var err error
+			if info, err = InspectKernelHead(s.Head); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		if err = s.End(); err != nil {
+			err = &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?)", Details: []string{err.Error()}}
+		}
+		if !s.HeadDone() {
+			// No code section (or not wasm at all): the whole file is
+			// here, and the full check names what is wrong with it.
+			info, err = InspectKernel(s.Head)
+		}
+	}
+	if err != nil {
+		ignore(compiled)
+		return nil, js.Value{}, "", err
+	}
+	return info, compiled, ident, nil
+}
+
+// compileStreaming compiles a response as it downloads. The browser wants
+// the type application/wasm; a server that labels the kernel otherwise
+// still gets it compiled (from a relabelled stream, without the code cache).
+func compileStreaming(resp js.Value) js.Value {
+	wa := js.Global().Get("WebAssembly")
+	ct := resp.Get("headers").Call("get", "content-type")
+	if ct.Type() == js.TypeString && strings.HasPrefix(strings.TrimSpace(strings.ToLower(ct.String())), "application/wasm") {
+		return wa.Call("compileStreaming", resp.Call("clone"))
+	}
+	relabelled := js.Global().Get("Response").New(resp.Call("clone").Get("body"),
+		map[string]any{"headers": map[string]any{"content-type": "application/wasm"}})
+	return wa.Call("compileStreaming", relabelled)
+}
+
+// ignore drops a compile promise whose result no longer matters (not a
+// kernel, or the download failed), so its rejection is not reported as
+// unhandled.
+func ignore(p js.Value) {
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any { f.Release(); return nil })
+	p.Call("then", f, f)
+}
+
+// kernelIdent names a kernel response for reuse of its compiled module on a
+// reboot: its URL, length and strong ETag (HTTP's identifier of a
+// representation). A response without one is compiled again (the browser's
+// code cache may still serve it).
+func kernelIdent(resp js.Value) string {
+	etag := resp.Get("headers").Call("get", "etag")
+	if etag.Type() != js.TypeString || strings.HasPrefix(etag.String(), "W/") || etag.String() == "" {
+		return ""
+	}
+	length := resp.Get("headers").Call("get", "content-length")
+	l := ""
+	if length.Type() == js.TypeString {
+		l = length.String()
+	}
+	return resp.Get("url").String() + "\x00" + l + "\x00" + etag.String()
 }
 
 // contentLength is the size of the body as the page will read it: the
@@ -122,11 +317,4 @@ func cachedResponse(r *jsReader, url string) bool {
 	// (a 304: only headers transferred).
 	transfer, encoded := r.int(r.get(e, "transferSize")), r.int(r.get(e, "encodedBodySize"))
 	return r.int(r.get(e, "decodedBodySize")) > 0 && transfer < encoded
-}
-
-// contentKey identifies a kernel by content (FNV-1a 64).
-func contentKey(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
 }

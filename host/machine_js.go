@@ -30,6 +30,12 @@ type Options struct {
 	// ReadyPattern, when set, is the console text that means "ready" instead
 	// of a shell prompt (a conformance kernel prints no prompt).
 	ReadyPattern string
+	// Classic boots the way the original host did, for comparison (make
+	// bench): the page's early downloads are not used, the whole kernel is
+	// downloaded before it is compiled and checked, and no user program is
+	// compiled ahead of time for the workers. With PoolFloor 0 (no pool, no
+	// stock) it is the original's boot path.
+	Classic bool
 }
 
 // ErrorEvent is what the page shows in its error panel.
@@ -73,6 +79,8 @@ type Machine struct {
 	br      *bridge.Bridge
 	helpers struct{ hostmem, shims js.Value }
 	initrd  js.Value // ArrayBuffer for the primary worker
+	// programs are the initramfs's user programs compiled for every worker.
+	programs []bridge.Program
 
 	workers  map[uint32]*workerRec
 	starting int
@@ -126,6 +134,9 @@ func (m *Machine) Boot() (err error) {
 	go func() {
 		var d download
 		d.err = guard("initrd download", func() (e error) { d.b, d.u, e = m.fetch(m.opts.InitrdURL, "initrd"); return e })
+		if d.err == nil && !m.opts.Classic {
+			d.progs = compilePrograms(d.b) // while the kernel downloads
+		}
 		initrdCh <- d
 	}()
 	if err := m.loadKernel(); err != nil {
@@ -138,6 +149,7 @@ func (m *Machine) Boot() (err error) {
 	if err := m.prepareInitrd(d); err != nil {
 		return err
 	}
+	m.programs = awaitPrograms(d.progs)
 	if err := m.createMemories(); err != nil {
 		return err
 	}
@@ -169,37 +181,50 @@ func (m *Machine) makeStock() {
 
 // download is one fetched file, as Go bytes and as a JS Uint8Array.
 type download struct {
-	b   []byte
-	u   js.Value
-	err error
+	b     []byte
+	u     js.Value
+	err   error
+	progs []pendingProgram
 }
 
-// loadKernel downloads the kernel, checks its interface and compiles it (a
-// reboot of the same kernel reuses the compiled module).
+// loadKernel downloads the kernel while the browser compiles it, checks its
+// interface from the module's head, and waits for the compiled module (a
+// reboot of the same kernel reuses it).
 func (m *Machine) loadKernel() error {
-	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
+	if m.opts.Classic {
+		return m.loadKernelClassic()
+	}
+	info, compiled, ident, err := m.streamKernel(m.opts.KernelURL)
 	if err != nil {
 		return err
 	}
 	m.setStage("compile", "")
-	key := contentKey(kbytes)
-	compiled, ok := m.assets.kernels[key]
-	if !ok {
-		compiled = js.Global().Get("WebAssembly").Call("compile", kjs)
-	}
-	info, err := InspectKernel(kbytes)
-	if err != nil {
-		var ignore js.Func // the compile result no longer matters: not a kernel
-		ignore = js.FuncOf(func(js.Value, []js.Value) any { ignore.Release(); return nil })
-		compiled.Call("then", ignore, ignore)
-		return err
-	}
 	m.info = info
 	m.kernel, err = await(compiled)
 	if err != nil {
 		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
 	}
-	m.assets.kernels = map[uint64]js.Value{key: compiled} // the last kernel only
+	m.assets.kernels = map[string]js.Value{}
+	if ident != "" {
+		m.assets.kernels[ident] = compiled // the last kernel only
+	}
+	return nil
+}
+
+// loadKernelClassic is the original host's order: download all of it, then
+// check and compile it (Options.Classic).
+func (m *Machine) loadKernelClassic() error {
+	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
+	if err != nil {
+		return err
+	}
+	m.setStage("compile", "")
+	if m.info, err = InspectKernel(kbytes); err != nil {
+		return err
+	}
+	if m.kernel, err = await(js.Global().Get("WebAssembly").Call("compile", kjs)); err != nil {
+		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
+	}
 	return nil
 }
 
@@ -246,7 +271,7 @@ func (m *Machine) start() {
 		}
 		return nil
 	})
-	m.spawn("primary")
+	m.spawn(bridge.RolePrimary)
 	m.service() // fills the pool
 	m.arm()
 }
@@ -292,6 +317,7 @@ func (m *Machine) Stop() {
 	// collector has run their finalizers, and the main thread allocates too
 	// little for that to happen soon by itself.
 	m.kernel, m.memory, m.bmem, m.initrd = js.Undefined(), js.Undefined(), js.Undefined(), js.Undefined()
+	m.programs = nil
 	m.br, m.jm = nil, nil
 	if m.wasmMem {
 		unbindHostmem()

@@ -4,6 +4,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/linuxwasm/gohost/bridge"
 	"github.com/linuxwasm/gohost/internal/wasmgen"
 )
 
@@ -27,7 +28,7 @@ const stockTrimAfter = 10 * time.Second
 type workerStock struct {
 	goModule  js.Value // compiled gohost-worker.wasm
 	forwarder js.Value // compiled wasmgen.HostMemForwarder
-	names     []any    // wasmgen.HostMemNames, the forwarder's table order
+	names     []string // wasmgen.HostMemNames, the forwarder's table order
 	started   []js.Value
 }
 
@@ -38,9 +39,7 @@ func (s *workerStock) init(goModule js.Value) error {
 		return err
 	}
 	s.goModule = goModule
-	for _, n := range wasmgen.HostMemNames() {
-		s.names = append(s.names, n)
-	}
+	s.names = wasmgen.HostMemNames()
 	return nil
 }
 
@@ -50,9 +49,7 @@ func (s *workerStock) newWorker() js.Value {
 	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": "gohost worker"})
 	w.Set("onerror", workerErrFunc())
 	w.Set("onmessageerror", workerErrFunc())
-	w.Call("postMessage", map[string]any{
-		"kind": "go", "goModule": s.goModule, "forwarderModule": s.forwarder, "hostmemNames": s.names,
-	})
+	w.Call("postMessage", bridge.GoStart{GoModule: s.goModule, ForwarderModule: s.forwarder, HostmemNames: s.names}.Message())
 	return w
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"syscall/js"
+
+	"github.com/linuxwasm/gohost/bridge"
 )
 
 // Worker error events of every machine go through one function that is never
@@ -73,30 +75,26 @@ func (m *Machine) spawn(role string) {
 	}
 	w.Set("gohostMachine", m.serial)
 	w.Set("gohostID", id)
-	hostImports := []any{}
-	for _, n := range m.info.HostImports {
-		hostImports = append(hostImports, n)
+	stubs := make([]string, len(m.info.SysStubs))
+	for i, s := range m.info.SysStubs {
+		stubs[i] = s.Name
 	}
-	stubs := []any{}
-	for _, s := range m.info.SysStubs {
-		stubs = append(stubs, s.Name)
+	start := bridge.MachineStart{
+		ID: id, Role: role,
+		KernelModule: m.kernel, HostmemModule: m.helpers.hostmem, ShimsModule: m.helpers.shims,
+		Memory: m.memory, Bridge: m.bmem,
+		HostImports: m.info.HostImports, SysStubs: stubs,
+		PoolCeiling: PoolCeiling(m.opts.PoolFloor, m.opts.PoolCeiling),
+		Programs:    m.programs,
 	}
-	msg := map[string]any{
-		"id": id, "role": role,
-		"kind": "machine", "kernelModule": m.kernel,
-		"hostmemModule": m.helpers.hostmem, "shimsModule": m.helpers.shims,
-		"memory": m.memory, "bridge": m.bmem,
-		"hostImports": hostImports, "sysStubs": stubs,
-		"poolCeiling": PoolCeiling(m.opts.PoolFloor, m.opts.PoolCeiling),
-	}
-	if role == "primary" {
-		msg["cmdline"] = m.opts.Cmdline
-		msg["initrd"] = m.initrd
+	if role == bridge.RolePrimary {
+		start.Cmdline, start.Initrd = m.opts.Cmdline, m.initrd
 		m.workers[id] = &workerRec{w: w, task: "CPU 0 (boot)"}
 	} else {
 		m.workers[id] = &workerRec{w: w, task: "starting"}
 		m.starting++
 	}
+	msg := start.Message()
 	w.Call("postMessage", msg)
 }
 

@@ -1,7 +1,5 @@
 package worker
 
-import "hash/fnv"
-
 // programCache keeps the last few compiled user programs of a worker, keyed
 // by content, evicting the least recently used.
 type programCache[V any] struct {
@@ -39,12 +37,4 @@ func (c *programCache[V]) touch(k uint64) {
 		}
 	}
 	c.keys = append(c.keys, k)
-}
-
-// programKey identifies a program image by content (FNV-1a 64): cheap next
-// to compiling it, and collisions between two programs are not a practical risk.
-func programKey(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
 }

@@ -49,6 +49,12 @@ func (g glue) copyFromKernel(start, end uint32) (js.Value, []byte) {
 	return u, b
 }
 
+// kernelView is a Uint8Array over guest bytes [start, end) of the shared
+// memory itself (no copy), valid until the memory grows.
+func (g glue) kernelView(start, end uint32) js.Value {
+	return g.v.Call("kernelView", start, end)
+}
+
 // cString reads a NUL-terminated guest string of at most max bytes.
 func (g glue) cString(addr, max uint32) string {
 	return g.v.Call("cString", addr, max).String()

@@ -44,15 +44,17 @@ func Main() {
 	g = glue{js.Global().Get("gohostWorker")}
 	awaitMachine()
 	br = bridge.Open(hostmem.Mem{}, bridge.DefaultConfig, false)
-	self.id = g.uint("id")
-	if g.get("role").String() == "primary" {
+	start := g.get("start") // bridge.MachineStart
+	self.id = uint32(start.Get(bridge.KeyID).Int())
+	takeSharedPrograms(start.Get(bridge.KeyPrograms))
+	if start.Get(bridge.KeyRole).String() == bridge.RolePrimary {
 		br.Board.Claim(self.id, bridge.WorkerBooting)
 		runPrimary()
 		idleForever()
 	}
 	br.Board.Claim(self.id, bridge.WorkerJobWait)
 	br.PostText(bridge.EvReady, self.id, "")
-	ceiling := g.uint("poolCeiling")
+	ceiling := uint32(start.Get(bridge.KeyPoolCeiling).Int())
 	for {
 		if br.State() == bridge.StateStopping {
 			idleForever()
@@ -230,23 +232,46 @@ func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
 	p.pending, p.loadErr, p.module, p.tableSize, p.dataStart, p.tableStart = true, err, c.module, c.tableSize, dataStart, tableStart
 }
 
-// compileProgram copies and compiles a program image. Compiled modules are
-// cached by content: a pooled worker runs many clone children and execs of
-// the same BusyBox image.
+// compileProgram identifies a program image by content and finds its
+// compiled module: among those the host compiled for the machine, or this
+// worker's recent ones, else it compiles it. The image is read out of the
+// kernel's memory into one reused 64 KiB Go buffer, a chunk at a time, for
+// the key and the table size: a worker's Go heap never shrinks (wasm memory
+// cannot), so copying a 1.5 MB BusyBox into Go on every exec would leave
+// megabytes resident in every worker that ever execed it.
 func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	if binEnd <= binStart {
 		return compiled{}, jsError("empty program image")
 	}
-	jsBin, bin := g.copyFromKernel(binStart, binEnd)
-	key := programKey(bin)
+	n := int(binEnd - binStart)
+	view := g.kernelView(binStart, binEnd)
+	var size uint32
+	sized := false
+	key := bridge.ProgramKeyChunked(n, programBuf(), func(off int, dst []byte) {
+		js.CopyBytesToGo(dst, view.Call("subarray", off, off+len(dst)))
+		if off == 0 {
+			// The sections TableSize reads (dylink.0, imports) come first.
+			size, sized = TableSize(dst)
+		}
+	})
 	if c, ok := programs.get(key); ok {
 		return c, nil
 	}
-	size, ok := TableSize(bin)
-	if !ok {
+	if !sized && n > len(programBuf()) {
+		// Sections past the first chunk: read the whole image (rare).
+		_, bin := g.copyFromKernel(binStart, binEnd)
+		size, sized = TableSize(bin)
+	}
+	if !sized {
 		return compiled{}, jsError("program image is not a valid wasm module")
 	}
-	mod, err := g.compile(jsBin)
+	if mod, ok := sharedPrograms[key]; ok {
+		// Compiled by the host for the whole machine: nothing to compile.
+		c := compiled{module: mod, tableSize: size}
+		programs.put(key, c)
+		return c, nil
+	}
+	mod, err := g.compile(g.v.Call("kernelBytes", binStart, binEnd))
 	if err != nil {
 		return compiled{}, err
 	}
@@ -255,12 +280,37 @@ func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	return c, nil
 }
 
+var progBuf []byte
+
+// programBuf is the chunk buffer of compileProgram, allocated at the first exec.
+func programBuf() []byte {
+	if progBuf == nil {
+		progBuf = make([]byte, 64<<10)
+	}
+	return progBuf
+}
+
 type compiled struct {
 	module    js.Value
 	tableSize uint32
 }
 
 var programs = newProgramCache[compiled](4)
+
+// sharedPrograms are the modules the host compiled for every worker of the
+// machine (bridge.MachineStart.Programs), by bridge.ProgramKey.
+var sharedPrograms = map[uint64]js.Value{}
+
+func takeSharedPrograms(list js.Value) {
+	if list.Type() != js.TypeObject {
+		return
+	}
+	for i, n := 0, list.Length(); i < n; i++ {
+		p := list.Index(i) // [key high 32 bits, key low 32 bits, module]
+		key := uint64(uint32(p.Index(0).Int()))<<32 | uint64(uint32(p.Index(1).Int()))
+		sharedPrograms[key] = p.Index(2)
+	}
+}
 
 // runUser is the user runner of section 6.5. It returns how the task ended.
 func runUser(clone bool) Result {

@@ -653,8 +653,35 @@ import * as userFiles from './userfiles.js';
       }
     }
     setStage('download', 'Looking for the kernel…');
+    // Both downloads start now and run while the host starts: the host's
+    // boot takes these pending responses (gohostPrefetch.take) instead of
+    // fetching again. Their status lines answer "is there a kernel?".
+    // The kernel also starts compiling as it arrives, on a clone of its
+    // response (the clone keeps the URL: the code cache can serve a reload);
+    // the host checks it and uses the compiled module (gohostPrefetch.compiled).
+    const early = new Map();
+    const compiling = new Map();
+    for (const url of [state.opts.kernel, state.opts.initrd]) {
+      let p = fetch(url);
+      if (url === state.opts.kernel) {
+        p = p.then((resp) => {
+          if (resp.ok && /^application\/wasm\b/i.test(resp.headers.get('content-type') || '')) {
+            const c = WebAssembly.compileStreaming(resp.clone());
+            c.catch(() => {}); // a module that does not compile is the host's to report
+            compiling.set(url, c);
+          }
+          return resp;
+        });
+      }
+      p.catch(() => {}); // a failure is reported below or by the host, not as unhandled
+      early.set(url, p);
+    }
+    globalThis.gohostPrefetch = {
+      take(url) { const p = early.get(url); early.delete(url); return p; },
+      compiled(url) { const c = compiling.get(url); compiling.delete(url); return c; },
+    };
     for (const [which, url] of [['kernel', state.opts.kernel], ['initrd', state.opts.initrd]]) {
-      const r = await probe(url);
+      const r = await early.get(url).then((resp) => ({ ok: resp.ok, status: resp.status }), (err) => ({ ok: false, error: err.message }));
       if (!r.ok) { await showNoKernel(which, url, r); return; }
     }
     await kept;

@@ -111,12 +111,12 @@ function startMachine(d) {
   const bytes = () => new Uint8Array(memory.buffer); // fresh: memory grows
 
   Object.assign(self.gohostWorker, {
-    id: d.id,
-    role: d.role,
-    // Idle workers the pool keeps at most (no limit if the host gave none).
-    poolCeiling: typeof d.poolCeiling === 'number' ? d.poolCeiling : -1,
+    // The machine message as the host sent it (bridge.MachineStart): Go
+    // reads the keys this file does not.
+    start: d,
     initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
     kernelBytes(start, end) { return bytes().slice(start, end); },
+    kernelView(start, end) { return new Uint8Array(memory.buffer, start, end - start); },
     writeKernel(addr, u8) { bytes().set(u8, addr); },
     cString(addr, max) {
       const b = bytes();

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,9 +50,12 @@ func main() {
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
 	browser := flag.String("browser", "chromium", "chromium: every figure; firefox or both: the boot figures in Firefox, or in both browsers side by side (browsers.go)")
 	firefoxExe := flag.String("firefox", envOr("FIREFOX", firefox.DefaultPath), "Firefox executable")
+	ab := flag.String("ab", "", "compare page builds instead: comma-separated www dirs, each optionally :poolFloor (boot figures on the conformance kernel padded to a real kernel's shape, alternated)")
+	abWords := flag.String("ab-cmdline", "", "the -ab comparison's conformance command line (default: the boot scenarios)")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
+	abSpecs, abCmdline = *ab, *abWords
 	if *heavyN < 0 {
 		*heavyN = *n
 	}
@@ -81,7 +85,16 @@ func main() {
 	}
 }
 
-var profileOnly bool
+// realKernel is where the dev server serves the conformance kernel padded
+// to a real vmlinux.wasm's shape (conformance.RealKernel: the real function
+// count, code size, custom sections and file size).
+const realKernel = devserver.RealKernelURL
+
+var (
+	profileOnly bool
+	abSpecs     string
+	abCmdline   string
+)
 
 func envOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
@@ -104,7 +117,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 		return fmt.Errorf("chromium: %v (apt-get install chromium, or set CHROMIUM)", err)
 	}
 
-	h, err := devserver.NewHandler(devserver.Config{Dir: www, Conformance: conf})
+	h, err := realHandler(www, conf)
 	if err != nil {
 		return err
 	}
@@ -128,6 +141,9 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	}
 	if profileOnly {
 		return b.profileOutput(os.Stdout)
+	}
+	if abSpecs != "" {
+		return b.runAB(strings.Split(abSpecs, ","), n, conf, abCmdline)
 	}
 	start := time.Now()
 	b.notes = append(b.notes, "load average at start: "+loadavg())
@@ -203,6 +219,26 @@ func (b *Bench) measure(n, heavyN int) error {
 				b.add("mem_ready_page", float64(r.PSSPageKB)/1024)
 			}
 			logf("run %d/%d boot poolFloor=%d: ready %.0f ms, CONF DONE %.0f ms (%s)", i+1, n, floor, r.T["ready"], r.T["done"], time.Since(t0).Round(time.Millisecond))
+		}
+
+		// The real boot path (issue 11): the conformance kernel padded to
+		// a real kernel's size, the host's default boot against the
+		// original host's behaviour (classic: whole download, then check
+		// and compile, no shared programs; poolFloor 0: no pool, no stock),
+		// alternated, renderer PSS at CONF DONE.
+		for _, classic := range [][]bool{{false, true}, {true, false}}[i%2] {
+			floor, sfx := 4, ".default"
+			if classic {
+				floor, sfx = 0, ".classic"
+			}
+			t0 := time.Now()
+			r, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline(bootScenarios), PoolFloor: floor, Classic: classic, Memory: true, Timeout: 2 * time.Minute})
+			if err != nil {
+				return fmt.Errorf("real boot path (%s): %w", sfx[1:], err)
+			}
+			b.add("real_done"+sfx, r.T["done"])
+			b.add("real_mem"+sfx, float64(r.PSSTotalKB)/1024)
+			logf("run %d/%d real boot path %s: CONF DONE %.0f ms, PSS %.0f MiB (%s)", i+1, n, sfx[1:], r.T["done"], float64(r.PSSTotalKB)/1024, time.Since(t0).Round(time.Millisecond))
 		}
 
 		t0 := time.Now()
@@ -308,6 +344,12 @@ func (b *Bench) measure(n, heavyN int) error {
 		logf("run %d/%d memory: poolFloor 0: %.1f MiB (%d workers, %d renderers), poolFloor 16: %.1f MiB (%d workers, pool %d)",
 			i+1, n, float64(pss[0].PSSTotalKB)/1024, pss[0].statusInt("workers"), pss[0].Renderers,
 			float64(pss[1].PSSTotalKB)/1024, pss[1].statusInt("workers"), pss[1].statusInt("pool"))
+		if v, err := b.workerBaseline(20); err != nil {
+			return fmt.Errorf("plain worker memory: %w", err)
+		} else {
+			b.add("mem_plain_worker", v)
+			logf("run %d/%d plain JS worker: %.2f MiB PSS each", i+1, n, v)
+		}
 	}
 	return nil
 }
@@ -376,6 +418,9 @@ type Ratio struct {
 	A     string  `json:"a"`
 	B     string  `json:"b"`
 	Ratio float64 `json:"ratio"` // median(A) / median(B)
+	// Target and Met, for the ratios issue 11 sets targets on.
+	Target string `json:"target,omitempty"`
+	Met    *bool  `json:"met,omitempty"`
 }
 
 // Results is bench/results.json.
@@ -399,6 +444,10 @@ type figDef struct {
 }
 
 var figDefs = []figDef{
+	{"real_done.default", "real boot path: CONF DONE, 30 MB kernel (default: pool 4, streaming, shared programs)", "ms", 0, false},
+	{"real_done.classic", "real boot path: CONF DONE, 30 MB kernel (classic, poolFloor 0: the original's behaviour)", "ms", 0, false},
+	{"real_mem.default", "real boot path: renderer PSS at CONF DONE (default)", "MiB", 0, false},
+	{"real_mem.classic", "real boot path: renderer PSS at CONF DONE (classic, poolFloor 0)", "MiB", 0, false},
 	{"boot_ready.pool4", "boot to ready line (poolFloor 4)", "ms", 0, false},
 	{"boot_ready.pool0", "boot to ready line (poolFloor 0)", "ms", 0, false},
 	{"boot_done.pool4", "boot to CONF DONE, " + bootScenarios + " (poolFloor 4)", "ms", 0, false},
@@ -421,14 +470,15 @@ var figDefs = []figDef{
 	{"output_lost", "console bytes lost (host consoleOut - xterm processed)", "bytes", 0, false},
 	{"input_handoff", "console input hand-off (gohost.input -> ring)", "us", 50, false},
 	{"input_latency", "input stamp -> kernel read (incl. 1 ms poll)", "us", 0, false},
-	{"input_rtt", "input round trip print -> page -> kernel read", "us", 0, false},
-	{"forkexec.pool4", "user fork+exec+exit (poolFloor 4)", "ms", 0, false},
+	{"input_rtt", "input round trip print -> page -> kernel read", "us", 15000, false},
+	{"forkexec.pool4", "user fork+exec+exit (poolFloor 4)", "ms", 5, false},
 	{"forkexec.pool0", "user fork+exec+exit (poolFloor 0)", "ms", 0, false},
 	{"mem_ready", "renderer PSS at ready (poolFloor 4, all renderers)", "MiB", 0, false},
 	{"mem_ready_page", "renderer PSS at ready (poolFloor 4, page renderer)", "MiB", 0, false},
 	{"mem_pool0", "renderer PSS after boot, poolFloor 0", "MiB", 0, false},
 	{"mem_pool16", "renderer PSS after boot, poolFloor 16", "MiB", 0, false},
-	{"mem_per_worker", "renderer PSS per idle pooled worker", "MiB", 4, false},
+	{"mem_per_worker", "renderer PSS per idle pooled worker", "MiB", 2.5, false},
+	{"mem_plain_worker", "renderer PSS per plain JS worker (wasm_exec.js only, no Go)", "MiB", 0, false},
 }
 
 func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Results {
@@ -472,6 +522,18 @@ func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Res
 		}
 		return math.NaN()
 	}
+	for _, p := range []struct {
+		label, a, b string
+		target      float64
+	}{
+		{"real boot path: default / classic", "real_done.default", "real_done.classic", 0.5},
+		{"real boot path PSS: default / classic", "real_mem.default", "real_mem.classic", 0.75},
+	} {
+		r := Ratio{Label: p.label, A: p.a, B: p.b, Ratio: med(p.a) / med(p.b), Target: fmt.Sprintf("<= %g", p.target)}
+		met := r.Ratio <= p.target
+		r.Met = &met
+		res.Ratios = append(res.Ratios, r)
+	}
 	for _, p := range [][3]string{
 		{"boot to ready line: no pool / pool", "boot_ready.pool0", "boot_ready.pool4"},
 		{"boot to CONF DONE: no pool / pool", "boot_done.pool0", "boot_done.pool4"},
@@ -508,7 +570,11 @@ func (r Ratio) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(r.Ratio) || math.IsInf(r.Ratio, 0) {
 		v = nil
 	}
-	return json.Marshal(map[string]any{"label": r.Label, "a": r.A, "b": r.B, "ratio": v})
+	m := map[string]any{"label": r.Label, "a": r.A, "b": r.B, "ratio": v}
+	if r.Target != "" {
+		m["target"], m["met"] = r.Target, r.Met
+	}
+	return json.Marshal(m)
 }
 
 func num(x float64) string {
@@ -539,7 +605,11 @@ func printTable(w io.Writer, res *Results) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, r := range res.Ratios {
-		fmt.Fprintf(w, "%-40s %sx\n", r.Label, num(r.Ratio))
+		met := ""
+		if r.Met != nil {
+			met = fmt.Sprintf("   target %s: %s", r.Target, map[bool]string{true: "yes", false: "NO"}[*r.Met])
+		}
+		fmt.Fprintf(w, "%-40s %sx%s\n", r.Label, num(r.Ratio), met)
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -551,4 +621,14 @@ func printTable(w io.Writer, res *Results) {
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
+}
+
+// realHandler is the dev server's handler for the page in www and the
+// conformance kernel in conf, with the kernel padded to a real one's shape.
+func realHandler(www, conf string) (http.Handler, error) {
+	real, err := conformance.RealKernelFile()
+	if err != nil {
+		return nil, fmt.Errorf("padded conformance kernel: %w", err)
+	}
+	return devserver.NewHandler(devserver.Config{Dir: www, Conformance: conf, ConformanceReal: real})
 }

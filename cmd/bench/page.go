@@ -86,6 +86,12 @@ type PageOpts struct {
 	Memory    bool   // read renderer PSS once the pool holds PoolFloor idle workers
 	Eval      string // a number-valued expression evaluated in the page after CONF DONE
 	Timeout   time.Duration
+	// Base and Kernel, when set, replace the page's server and the kernel
+	// path (the A/B comparison serves two builds and a padded kernel).
+	Base, Kernel string
+	// Classic boots with gohost.boot's classic option (the original
+	// host's boot path, for comparison).
+	Classic bool
 }
 
 // runPage opens a fresh tab, loads the page on the conformance kernel with
@@ -101,7 +107,7 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	defer cancel()
 
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps)).Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic)).Replace(probeJS)
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return chromedp.Void{}, err
@@ -109,12 +115,19 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up tab: %w", err)
 	}
+	base, kernel := b.baseURL, "/conformance/vmlinux.wasm"
+	if o.Base != "" {
+		base = o.Base
+	}
+	if o.Kernel != "" {
+		kernel = o.Kernel
+	}
 	q := url.Values{
-		"kernel":  {"/conformance/vmlinux.wasm"},
+		"kernel":  {kernel},
 		"initrd":  {"/conformance/initramfs.cpio"},
 		"cmdline": {o.Cmdline},
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(b.baseURL+"/?"+q.Encode())); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?"+q.Encode())); err != nil {
 		return nil, fmt.Errorf("navigate: %w", err)
 	}
 	cond := `'done' in b.t`

@@ -1,11 +1,13 @@
 // Injected into every page load by bench (Page.addScriptToEvaluateOnNewDocument)
 // before the page's own scripts. It never changes what the page does, except
-// that it adds poolFloor to the page's boot options. __POOL_FLOOR__ and
-// __INPUT_STAMPS__ are replaced by bench before injection.
+// that it adds poolFloor (and classic, when asked) to the page's boot options.
+// __POOL_FLOOR__, __INPUT_STAMPS__ and __CLASSIC__ are replaced by bench
+// before injection.
 (() => {
   'use strict';
   const floor = __POOL_FLOOR__;
   const inputStamps = __INPUT_STAMPS__;
+  const classic = __CLASSIC__;
   const b = {
     floor,
     t: {}, // event name -> performance.now() (ms since navigation start)
@@ -127,7 +129,7 @@
       v.boot = (opts) => {
         mark('boot');
         wrapTerm();
-        return boot(Object.assign({}, opts || {}, { poolFloor: floor }));
+        return boot(Object.assign({}, opts || {}, { poolFloor: floor }, classic ? { classic: true } : {}));
       };
       v.on('console', onConsole);
       v.on('stage', (ev) => {

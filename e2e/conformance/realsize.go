@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 	"github.com/linuxwasm/gohost/internal/wasmenc"
 )
 
@@ -14,9 +15,16 @@ import (
 // servers serve it at /conformance/<RealKernelName>.
 const RealKernelName = "vmlinux-real.wasm"
 
-// realKernelBytes is the size of the real vmlinux.wasm
-// (real-kernel-facts.json vmlinux.bytes).
-const realKernelBytes = 30248311
+// The real vmlinux.wasm's size, function count and code section size
+// (real-kernel-facts.json: vmlinux.bytes, section 10).
+const (
+	// realKernelLayout names how RealKernel pads: part of the cache key, so
+	// a change of the padding never reuses an old file.
+	realKernelLayout = "code+customs v3"
+	realKernelBytes  = 30248311
+	realKernelFuncs  = 9946
+	realCodeBytes    = 2609931
+)
 
 // realCustomSections are the real vmlinux.wasm's custom sections with their
 // sizes (real-kernel-facts.json vmlinux.sections, id 0), in file order.
@@ -30,13 +38,13 @@ var realCustomSections = []struct {
 	{".debug_aranges", 167},
 }
 
-// RealKernel returns the conformance kernel padded to the size of a real
-// vmlinux.wasm: the small module followed by custom sections of the real
-// .debug_* names and sizes, then one "conf_padding" section that makes up
-// the rest of the real file's size (its 2.6 MB of code and 0.7 MB of data,
-// which the small module does not have). So a download and the module check
-// cost what they cost for a real kernel; the compile does not (custom
-// sections are not compiled). The contents are a fixed pseudo-random
+// RealKernel returns the conformance kernel padded to the shape of a real
+// vmlinux.wasm: its code grown to the real function count and code size
+// with functions that are never called (padCode), then custom sections of
+// the real .debug_* names and sizes, then one "conf_padding" section that
+// makes up the rest of the real file's size (mostly its 0.7 MB of data). So
+// a download, the module check and the browser's compile cost what they
+// cost for a real kernel. The contents are a fixed pseudo-random
 // sequence: deterministic, and, like the real DWARF, not a run of zeros a
 // gzip transfer would erase. ("name", "producers" and "target_features" of
 // the real file are left out: the small module has its own.)
@@ -45,9 +53,28 @@ func RealKernel() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := wasmbin.Parse(small)
+	if err != nil {
+		return nil, err
+	}
+	code := 0
+	for _, s := range m.Sections {
+		if s.ID == wasmbin.SecCode {
+			code = s.Size
+		}
+	}
+	n := realKernelFuncs - len(m.Funcs)
+	if n <= 0 || code >= realCodeBytes {
+		return nil, fmt.Errorf("conformance kernel (%d functions, %d bytes of code) already as big as a real one", len(m.Funcs), code)
+	}
+	// Each body has a size prefix of two bytes.
+	padded, err := padCode(small, n, (realCodeBytes-code)/n-2)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	buf.Grow(realKernelBytes)
-	buf.Write(small)
+	buf.Write(padded)
 	rng := uint64(0x9e3779b97f4a7c15)
 	fill := func(n int) []byte {
 		b := make([]byte, n)
@@ -89,6 +116,7 @@ func RealKernelFile() (string, error) {
 	}
 	h := fnv.New64a()
 	h.Write(small)
+	h.Write([]byte(realKernelLayout))
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()

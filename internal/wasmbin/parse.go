@@ -65,7 +65,14 @@ const (
 
 // Parse parses a binary module. b is retained (CustomSection.Data and
 // Global.Init alias it).
-func Parse(b []byte) (*Module, error) {
+func Parse(b []byte) (*Module, error) { return parse(b, false) }
+
+// ParseHead parses the head of a module (Stream.Head): the sections before
+// its code, whose function section may then declare bodies that b does not
+// hold.
+func ParseHead(b []byte) (*Module, error) { return parse(b, true) }
+
+func parse(b []byte, head bool) (*Module, error) {
 	r := &reader{b: b}
 	if len(b) < 8 {
 		return nil, r.errf("too short for a wasm module (%d bytes)", len(b))
@@ -166,7 +173,7 @@ func Parse(b []byte) (*Module, error) {
 		}
 		m.Sections = append(m.Sections, sec)
 	}
-	if !seenCode && len(m.Funcs) > 0 {
+	if !seenCode && len(m.Funcs) > 0 && !head {
 		return nil, r.errf("function section declares %d functions but there is no code section", len(m.Funcs))
 	}
 	return m, nil

@@ -1,0 +1,118 @@
+package bridge
+
+// The start-up messages: the one contract between the host and a worker that
+// is not in shared memory. The host posts each worker two messages
+// (postMessage, structured clone): GoStart as soon as the worker exists, so
+// its Go runtime starts before any machine does, then MachineStart when a
+// machine takes it. Their keys are owned here: the host builds the messages
+// with Message, www/worker.js reads the keys listed in ReadByWorkerJS and hands
+// the machine message on to the worker's Go as gohostWorker.start, where
+// worker/ reads the rest by these names. start_test.go checks worker.js
+// against the lists.
+
+// Keys of the start messages.
+const (
+	KeyKind = "kind" // KindGo or KindMachine
+
+	// GoStart
+	KeyGoModule        = "goModule"        // compiled gohost-worker.wasm
+	KeyForwarderModule = "forwarderModule" // compiled hostmem forwarder
+	KeyHostmemNames    = "hostmemNames"    // the forwarder's table order
+
+	// MachineStart
+	KeyID           = "id"
+	KeyRole         = "role" // RolePrimary or RolePool
+	KeyKernelModule = "kernelModule"
+	KeyHostmem      = "hostmemModule"
+	KeyShims        = "shimsModule"
+	KeyMemory       = "memory" // the kernel's shared memory
+	KeyBridge       = "bridge" // the bridge memory
+	KeyHostImports  = "hostImports"
+	KeySysStubs     = "sysStubs"
+	KeyPoolCeiling  = "poolCeiling"
+	KeyCmdline      = "cmdline" // primary only
+	KeyInitrd       = "initrd"  // primary only: an ArrayBuffer
+	KeyPrograms     = "programs"
+)
+
+// Values of KeyKind and KeyRole.
+const (
+	KindGo      = "go"
+	KindMachine = "machine"
+	RolePrimary = "primary"
+	RolePool    = "pool"
+)
+
+// ReadByWorkerJS are the keys www/worker.js reads; worker/ reads the others
+// of MachineStart from gohostWorker.start.
+var ReadByWorkerJS = []string{KeyKind, KeyGoModule, KeyForwarderModule, KeyHostmemNames,
+	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeySysStubs,
+	KeyCmdline, KeyInitrd}
+
+// GoStart starts a worker's Go runtime. The module fields hold JS values
+// (js.Value in the host), typed any so that this package stays plain Go.
+type GoStart struct {
+	GoModule, ForwarderModule any
+	HostmemNames              []string
+}
+
+// Message is the object to post.
+func (s GoStart) Message() map[string]any {
+	return map[string]any{
+		KeyKind: KindGo, KeyGoModule: s.GoModule, KeyForwarderModule: s.ForwarderModule,
+		KeyHostmemNames: anyList(s.HostmemNames),
+	}
+}
+
+// MachineStart gives a started worker its machine.
+type MachineStart struct {
+	ID                         uint32
+	Role                       string
+	KernelModule               any
+	HostmemModule, ShimsModule any
+	Memory, Bridge             any
+	HostImports, SysStubs      []string
+	// PoolCeiling is how many idle workers the pool keeps at most.
+	PoolCeiling int
+	// Cmdline and Initrd (an ArrayBuffer) are for the primary worker.
+	Cmdline string
+	Initrd  any
+	// Programs are user programs the host compiled ahead of time, for
+	// every worker of the machine.
+	Programs []Program
+}
+
+// Program is a user program compiled by the host for every worker.
+type Program struct {
+	Key    uint64
+	Module any
+}
+
+// Message is the object to post.
+func (s MachineStart) Message() map[string]any {
+	m := map[string]any{
+		KeyKind: KindMachine, KeyID: s.ID, KeyRole: s.Role,
+		KeyKernelModule: s.KernelModule, KeyHostmem: s.HostmemModule, KeyShims: s.ShimsModule,
+		KeyMemory: s.Memory, KeyBridge: s.Bridge,
+		KeyHostImports: anyList(s.HostImports), KeySysStubs: anyList(s.SysStubs),
+		KeyPoolCeiling: s.PoolCeiling,
+	}
+	if s.Role == RolePrimary {
+		m[KeyCmdline], m[KeyInitrd] = s.Cmdline, s.Initrd
+	}
+	progs := make([]any, 0, len(s.Programs))
+	for _, p := range s.Programs {
+		// Two 32-bit halves: a JS number holds 53 bits exactly.
+		progs = append(progs, []any{uint32(p.Key >> 32), uint32(p.Key), p.Module})
+	}
+	m[KeyPrograms] = progs
+	return m
+}
+
+func anyList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
