@@ -94,6 +94,16 @@ func TestRealboot(t *testing.T) {
 	shellLine(t, tab, "ls | wc -l", "\r\n10\r\n")
 	shellLine(t, tab, "echo a b c | wc", "1 3 6\r\n")
 	shellLine(t, tab, "nosuch", "sh: nosuch: not found")
+	// nanosleep runs its course when nothing interrupts it; ^C kills it.
+	_, d = shellLine(t, tab, "sleep 1; echo slept", "slept\r\n")
+	require.GreaterOrEqual(t, d, time.Second, "sleep 1 sleeps")
+	before := Eval[int](tab, `gohost.output().length`)
+	tab.Type("sleep 30\r")
+	tab.WaitJS("sleep 30 echoed", fmt.Sprintf(`gohost.output().slice(%d).includes("sleep 30\r\n")`, before), shellAnswer)
+	time.Sleep(300 * time.Millisecond)
+	tab.Type("\x03")
+	d = waitAfterIntr(t, tab, before, "sleep 30 + ^C")
+	t.Logf("^C to prompt in %v", d)
 	// exit: init respawns the shell.
 	shellLine(t, tab, "exit", "/ # ")
 	shellLine(t, tab, "echo again", "again\r\n")

@@ -19,6 +19,8 @@ static volatile int tty_ready_len;
 static volatile int tty_eof; /* ^D on an empty line: the next read returns 0 */
 static struct task *volatile tty_reader;
 volatile int khvcd_polls, khvcd_timeout_ms;
+/* the foreground process group (TIOCSPGRP; 0: none): ^C's SIGINT goes there */
+volatile int tty_pgrp, tty_intr_sent;
 
 static void tty_commit_locked(void)
 {
@@ -34,7 +36,7 @@ static void tty_commit_locked(void)
 static void tty_receive(u8 c)
 {
 	char echo[4];
-	int en = 0, wake = 0;
+	int en = 0, wake = 0, intr = 0;
 	spin_lock(&tty_lock);
 	if (c == '\r')
 		c = '\n'; /* ICRNL */
@@ -47,10 +49,11 @@ static void tty_receive(u8 c)
 			memcpy(echo, "\b \b", 3);
 			en = 3;
 		}
-	} else if (c == 0x03) { /* VINTR: the line is discarded */
+	} else if (c == 0x03) { /* VINTR: the line is discarded, SIGINT to the foreground group */
 		tty_line_len = 0;
 		memcpy(echo, "^C\r\n", 4);
 		en = 4;
+		intr = tty_pgrp;
 	} else if (c == 0x04) { /* VEOF */
 		if (tty_line_len == 0)
 			tty_eof = 1;
@@ -75,6 +78,10 @@ static void tty_receive(u8 c)
 		con_tty_write(echo, en);
 	if (r)
 		wake_up(r);
+	if (intr) { /* isig(): after the echo, as n_tty does */
+		__atomic_fetch_add((int *)&tty_intr_sent, 1, __ATOMIC_SEQ_CST);
+		kill_pgrp(intr, 2);
+	}
 }
 
 static int tty_readable(void *a)
@@ -108,7 +115,8 @@ static int tty_read(char *buf, int count)
 		}
 		tty_reader = t;
 		spin_unlock(&tty_lock);
-		wait_cond(tty_readable, NULL, -1);
+		if (wait_interruptible(tty_readable, NULL, -1) < 0)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -291,7 +299,8 @@ static int pipe_read(struct pipe *p, char *buf, int count)
 		}
 		p->rwait = t;
 		spin_unlock(&pipe_lock);
-		wait_cond(pipe_readable, p, -1);
+		if (wait_interruptible(pipe_readable, p, -1) < 0)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -319,7 +328,8 @@ static int pipe_write(struct pipe *p, const char *buf, int count)
 		}
 		p->wwait = t;
 		spin_unlock(&pipe_lock);
-		wait_cond(pipe_writable, p, -1);
+		if (wait_interruptible(pipe_writable, p, -1) < 0)
+			return done ? done : -ERESTARTSYS;
 	}
 	return done;
 }
@@ -396,6 +406,22 @@ int sys_file_call(struct task *t, int nr, u32 *a, int *handled)
 		t->fds[a[0]] = FD_CLOSED;
 		fd_put(v);
 		return 0;
+	}
+	case 29: { /* ioctl(fd, cmd, arg): the console's foreground process group */
+		int v = fd_value(t, a[0]);
+		if (!v)
+			return -9;
+		if (FD_KIND(v) != FD_CONSOLE)
+			return -25; /* ENOTTY */
+		if (a[1] == 0x540f) { /* TIOCGPGRP */
+			*(int *)a[2] = tty_pgrp;
+			return 0;
+		}
+		if (a[1] == 0x5410) { /* TIOCSPGRP */
+			tty_pgrp = *(int *)a[2];
+			return 0;
+		}
+		return -25;
 	}
 	case 24: { /* dup3(old, new, flags) */
 		int v = fd_value(t, a[0]);
