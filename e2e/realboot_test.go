@@ -75,11 +75,11 @@ func TestRealboot(t *testing.T) {
 
 	// A builtin: no task is created, no CPU comes up.
 	out, d := shellLine(t, tab, "echo hello world", "hello world\r\n")
-	require.Contains(t, out, "echo hello world\r\n", "the tty echoes the typed line")
+	require.Contains(t, out, "echo hello world\r\n", "the typed line is echoed (by the shell's line editor, as BusyBox's)")
 	require.Equal(t, 3, cpusOnline(tab), "a builtin creates no task")
 	t.Logf("echo answered in %v", d)
 
-	// Erase: the line discipline edits before the shell sees the line.
+	// Erase: the shell's line editor drops the character before running the line.
 	out, _ = shellLine(t, tab, "echo abx\x7fc", "abc\r\n")
 	require.NotContains(t, strings.TrimSuffix(out, "/ # "), "abxc")
 

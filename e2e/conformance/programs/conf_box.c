@@ -6,8 +6,9 @@
  *   /init    runs "mount" twice (fork + exec + wait each), then execs init
  *   init     prints the BusyBox-like banner and runs the console shell as a
  *            child (fork + exec), respawning it when it exits
- *   sh       the console shell: prints "/ # ", reads a line from fd 0 (the
- *            kernel's tty: canonical mode, it echoes), runs it
+ *   sh       the console shell: prints "/ # ", reads a line from fd 0 with
+ *            BusyBox-like line editing (tty non-canonical, the shell
+ *            echoes), runs it
  *   mount, ls, wc, echo, true, sleep   applets
  * The shell's grammar: commands separated by ';', each a pipeline of up to
  * four stages separated by '|'. Builtins (in the shell): echo (alone), exit,
@@ -22,7 +23,8 @@
  * process group made the foreground group while the shell waits for it
  * with wait4(-1) (EINTR: again), so ^C kills the job, not the shell. The
  * handlers only set flags: the shell reaps in its loop (and with WNOHANG
- * before each prompt). ^C at the prompt interrupts read (EINTR): new prompt.
+ * before each prompt). ^C at the prompt is a byte to the line editor (VINTR
+ * is off while it reads): the line is dropped, a new prompt.
  */
 #include "ulib.h"
 
@@ -340,6 +342,86 @@ static int run_pipeline(char *cmd)
 	return st;
 }
 
+/* read_line_input, as BusyBox's line editing does it: the tty in
+   non-canonical mode without echo and with VINTR disabled (^C arrives as a
+   byte), the shell echoing what it reads (one write per read), erasing
+   with "\b \b", ^C dropping the line; cooked mode back before the command
+   runs. Returns the length, -1 at ^D on an empty line, -2 after ^C. */
+struct termios_u {
+	u32 c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line, c_cc[19];
+};
+#define TCGETS 0x5401
+#define TCSETSW 0x5403
+#define L_ICANON 0x2
+#define L_ECHO 0x8
+#define L_ECHONL 0x40
+
+static int read_line_input(char *line, int max)
+{
+	struct termios_u cooked, raw;
+	sc3(NR_IOCTL, 0, TCGETS, (int)&cooked);
+	raw = cooked;
+	raw.c_lflag &= ~(L_ICANON | L_ECHO | L_ECHONL);
+	raw.c_cc[0] = 0; /* VINTR off: ^C is a byte to the editor */
+	sc3(NR_IOCTL, 0, TCSETSW, (int)&raw);
+	/* bytes read past the end of the last line, as read_key keeps them */
+	static char pend[16];
+	static int npend;
+	int n = 0, ret = 0;
+	for (;;) {
+		char in[16], echo[64];
+		int e = 0, r;
+		if (npend) {
+			memcpy(in, pend, npend);
+			r = npend;
+			npend = 0;
+		} else
+			r = sys_read(0, in, sizeof(in));
+		if (r == -EINTR)
+			continue; /* SIGCHLD of a stray child: read again */
+		if (r <= 0) {
+			ret = n ? n : -1;
+			break;
+		}
+		int done = 0, i;
+		for (i = 0; i < r && !done; i++) {
+			char c = in[i];
+			if (c == '\r' || c == '\n') {
+				echo[e++] = '\n';
+				done = 1;
+				ret = n;
+			} else if (c == 0x7f || c == 0x08) {
+				if (n > 0) {
+					n--;
+					memcpy(echo + e, "\b \b", 3);
+					e += 3;
+				}
+			} else if (c == 0x03) {
+				memcpy(echo + e, "^C\n", 3);
+				e += 3;
+				done = 1;
+				ret = -2;
+			} else if (c == 0x04 && n == 0) {
+				done = 1;
+				ret = -1;
+			} else if ((unsigned char)c >= ' ' && n < max - 1) {
+				line[n++] = c;
+				echo[e++] = c;
+			}
+		}
+		if (e)
+			sys_write(1, echo, e);
+		if (done) {
+			memcpy(pend, in + i, r - i);
+			npend = r - i;
+			break;
+		}
+	}
+	sc3(NR_IOCTL, 0, TCSETSW, (int)&cooked);
+	return ret;
+}
+
 static int applet_sh(void)
 {
 	char line[1024];
@@ -364,29 +446,14 @@ static int applet_sh(void)
 			;
 		got_sigint = 0;
 		puts_fd(1, "/ # ");
-		int n = 0, r = 0;
-		/* canonical tty: one read returns at most one line */
-		while (n < (int)sizeof(line) - 1) {
-			r = sys_read(0, line + n, sizeof(line) - 1 - n);
-			if (r == -EINTR && !got_sigint)
-				continue; /* e.g. SIGCHLD: read again */
-			if (r <= 0)
-				break;
-			n += r;
-			if (line[n - 1] == '\n')
-				break;
-		}
-		if (got_sigint)
+		int n = read_line_input(line, sizeof(line));
+		if (n == -2 || got_sigint)
 			continue; /* ^C at the prompt: the line is gone, a new prompt */
-		if (r == 0 && n == 0) {
+		if (n == -1) {
 			puts_fd(1, "\n");
 			sys_exit(0); /* ^D */
 		}
-		if (r < 0)
-			sys_exit(1);
 		line[n] = 0;
-		if (n && line[n - 1] == '\n')
-			line[n - 1] = 0;
 		char *c = line;
 		for (char *p = line;; p++)
 			if (*p == ';' || !*p) {
