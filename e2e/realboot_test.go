@@ -75,11 +75,11 @@ func TestRealboot(t *testing.T) {
 
 	// A builtin: no task is created, no CPU comes up.
 	out, d := shellLine(t, tab, "echo hello world", "hello world\r\n")
-	require.Contains(t, out, "echo hello world\r\n", "the tty echoes the typed line")
+	require.Contains(t, out, "echo hello world\r\n", "the typed line is echoed (by the shell's line editor, as BusyBox's)")
 	require.Equal(t, 3, cpusOnline(tab), "a builtin creates no task")
 	t.Logf("echo answered in %v", d)
 
-	// Erase: the line discipline edits before the shell sees the line.
+	// Erase: the shell's line editor drops the character before running the line.
 	out, _ = shellLine(t, tab, "echo abx\x7fc", "abc\r\n")
 	require.NotContains(t, strings.TrimSuffix(out, "/ # "), "abxc")
 
@@ -94,6 +94,16 @@ func TestRealboot(t *testing.T) {
 	shellLine(t, tab, "ls | wc -l", "\r\n10\r\n")
 	shellLine(t, tab, "echo a b c | wc", "1 3 6\r\n")
 	shellLine(t, tab, "nosuch", "sh: nosuch: not found")
+	// nanosleep runs its course when nothing interrupts it; ^C kills it.
+	_, d = shellLine(t, tab, "sleep 1; echo slept", "slept\r\n")
+	require.GreaterOrEqual(t, d, time.Second, "sleep 1 sleeps")
+	before := Eval[int](tab, `gohost.output().length`)
+	tab.Type("sleep 30\r")
+	tab.WaitJS("sleep 30 echoed", fmt.Sprintf(`gohost.output().slice(%d).includes("sleep 30\r\n")`, before), shellAnswer)
+	time.Sleep(300 * time.Millisecond)
+	tab.Type("\x03")
+	d = waitAfterIntr(t, tab, before, "sleep 30 + ^C")
+	t.Logf("^C to prompt in %v", d)
 	// exit: init respawns the shell.
 	shellLine(t, tab, "exit", "/ # ")
 	shellLine(t, tab, "echo again", "again\r\n")

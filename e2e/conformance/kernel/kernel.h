@@ -102,9 +102,11 @@ struct task {
 	volatile int first_ran;
 	u64 t_first_run;
 	u32 clone_pending_sig; /* test hook: signal pending in the next clone child */
+	int exit_signal; /* sent to the parent at exit (clone flags & 0xff; 0: none) */
+	int pgid; /* process group (the tty sends ^C's SIGINT to its foreground group) */
 	u32 scratch[8];
 	/* file table (tty.c): 0 closed, 1 console, pipe ends */
-#define NFDS 8
+#define NFDS 16
 	int fds[NFDS];
 	/* images this task's execve allocated (freed with the task or at its
 	   next execve; vfork children share their parent's and own none) */
@@ -190,6 +192,8 @@ extern volatile int raise_total;
 extern struct task *volatile expect_raise_task;
 int wait_task_dead(struct task *t, s64 timeout_ns);
 int wait_task_parked(struct task *t, s64 timeout_ns);
+int tasks_matching(int (*match)(struct task *, void *), void *arg, struct task **out, int max);
+struct task *find_child_locked(struct task *p, int pid, int *have_child);
 
 /* user */
 int do_execve(struct task *t, const char *path, const char *const *argv, const char *const *envp);
@@ -198,11 +202,22 @@ int initrd_list(int print);
 int parse_dylink(const u8 *p, u32 n, u32 *mem_size, u32 *mem_align, u32 *table_size, u32 *table_align);
 void prepare_user_return(struct task *t);
 int take_tail_flow(void);
+/* signals (user.c): Linux's -ERESTART* codes never reach user space */
+#define ERESTARTSYS 512
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+#define EINTR 4
+void send_signal(struct task *t, int sig);
+int kill_pgrp(int pgid, int sig);
+int signal_pending(struct task *t);
+int wait_interruptible(int (*cond)(void *), void *arg, s64 timeout_ns);
+/* global counters the sigstat applet reads (query 11) */
+extern volatile int sig_frames, sig_nested, sig_eintr, sig_at_fork, sig_restarts, sig_chld_sent;
 int enosys_scenario(void);
 
 /* tty.c: console input (khvcd), file tables, pipes */
 struct task *start_khvcd(int cpu);
-extern volatile int khvcd_polls, khvcd_timeout_ms, tty_onlcr;
+extern volatile int khvcd_polls, khvcd_timeout_ms, tty_onlcr, tty_pgrp, tty_intr_sent;
 void files_init(struct task *t);
 void files_copy(struct task *to, struct task *from);
 void files_close_all(struct task *t);

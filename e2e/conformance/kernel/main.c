@@ -317,6 +317,11 @@ int conf_user_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
 			return t->table_size;
 		case 10:
 			return t->pid;
+		case 11: { /* signal counters (the sigstat applet) */
+			static volatile int *const c[] = {&sig_frames, &sig_nested, &sig_eintr, &sig_at_fork,
+							  &sig_restarts, &sig_chld_sent, &tty_intr_sent};
+			return a[1] < sizeof(c) / sizeof(c[0]) ? *c[a[1]] : -22;
+		}
 		}
 		return -22;
 	case NR_CONF_SLEEP:

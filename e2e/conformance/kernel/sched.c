@@ -91,6 +91,37 @@ struct task *find_task(int pid)
 	return r;
 }
 
+/* Every live task match() accepts (called under the scheduler lock), at most
+   max of them, into out; returns how many. */
+int tasks_matching(int (*match)(struct task *, void *), void *arg, struct task **out, int max)
+{
+	int n = 0;
+	lock();
+	for (struct task *t = all_tasks; t && n < max; t = t->all_next)
+		if (!(t->flags & TF_IDLE) && t->state != T_DEAD && match(t, arg))
+			out[n++] = t;
+	unlock();
+	return n;
+}
+
+/* wait4's view of p's children (caller holds the scheduler lock): a dead
+   child matching pid (> 0: that one, -1: any), and whether any child
+   matches at all. Auto-reaped children are not waitable. */
+struct task *find_child_locked(struct task *p, int pid, int *have_child)
+{
+	*have_child = 0;
+	for (struct task *t = all_tasks; t; t = t->all_next) {
+		if (t->parent != p || (t->flags & (TF_AUTOREAP | TF_IDLE)) || t->released)
+			continue;
+		if (pid > 0 && t->pid != pid)
+			continue;
+		*have_child = 1;
+		if (t->state == T_DEAD)
+			return t;
+	}
+	return NULL;
+}
+
 /* A task is on at most one run queue, at most once: a waker may enqueue a
    task that has marked itself blocked but not yet switched away. */
 static void enqueue_locked(struct task *t)
@@ -360,8 +391,15 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 	unlock();
 	if (t->flags & TF_AUTOREAP)
 		release_task(t); /* self-release before the final switch */
-	else if (t->parent)
+	else if (t->parent) {
+		/* exit_notify: the exit signal (SIGCHLD) to the parent, which
+		   drops it unless it has a handler; then wake its wait4 */
+		if (t->exit_signal) {
+			__atomic_fetch_add((int *)&sig_chld_sent, 1, __ATOMIC_SEQ_CST);
+			send_signal(t->parent, t->exit_signal);
+		}
 		wake_up(t->parent);
+	}
 	if (delay_ns > 0)
 		atomic_sleep_ns(delay_ns);
 	schedule(); /* final switch: never returns */

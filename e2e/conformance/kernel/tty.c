@@ -19,6 +19,22 @@ static volatile int tty_ready_len;
 static volatile int tty_eof; /* ^D on an empty line: the next read returns 0 */
 static struct task *volatile tty_reader;
 volatile int khvcd_polls, khvcd_timeout_ms;
+/* the foreground process group (TIOCSPGRP; 0: none): ^C's SIGINT goes there */
+volatile int tty_pgrp, tty_intr_sent;
+/* termios (TCGETS/TCSETS): c_lflag and c_cc[VINTR] are what this tty acts on;
+   the rest is kept and handed back. BusyBox's line editing turns ICANON and
+   ECHO off and disables VINTR while it reads a line, and restores them
+   before it runs the command. */
+#define ISIG 0x1
+#define ICANON 0x2
+#define ECHO 0x8
+#define VINTR 0
+struct termios_k {
+	u32 c_iflag, c_oflag, c_cflag, c_lflag;
+	u8 c_line, c_cc[19];
+};
+static struct termios_k tty_termios = {0x500 /* ICRNL|IXON */, 0x5 /* OPOST|ONLCR */, 0xbf, 0x8a3b /* ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN */,
+				       0, {3, 28, 127, 21, 4, 0, 1}};
 
 static void tty_commit_locked(void)
 {
@@ -34,23 +50,39 @@ static void tty_commit_locked(void)
 static void tty_receive(u8 c)
 {
 	char echo[4];
-	int en = 0, wake = 0;
+	int en = 0, wake = 0, intr = 0;
 	spin_lock(&tty_lock);
-	if (c == '\r')
+	u32 lflag = tty_termios.c_lflag;
+	if (c == '\r' && (tty_termios.c_iflag & 0x100))
 		c = '\n'; /* ICRNL */
-	if (c == 0x7f || c == 0x08) { /* VERASE */
+	if ((lflag & ISIG) && c && c == tty_termios.c_cc[VINTR]) {
+		/* isig(): flush, echo, SIGINT to the foreground group */
+		tty_line_len = 0;
+		if (lflag & ECHO) {
+			memcpy(echo, "^C\r\n", 4);
+			en = 4;
+		}
+		intr = tty_pgrp;
+	} else if (!(lflag & ICANON)) {
+		/* non-canonical, VMIN 1: every byte is readable at once */
+		if (tty_ready_len < TTY_BUF)
+			tty_ready[tty_ready_len++] = c;
+		if (lflag & ECHO) {
+			echo[0] = c;
+			en = 1;
+		}
+		wake = 1;
+	} else if (c == 0x7f || c == 0x08) { /* VERASE */
 		if (tty_line_len > 0) {
 			/* a UTF-8 character goes as a whole */
 			do
 				tty_line_len--;
 			while (tty_line_len > 0 && (tty_line[tty_line_len] & 0xc0) == 0x80);
-			memcpy(echo, "\b \b", 3);
-			en = 3;
+			if (lflag & ECHO) {
+				memcpy(echo, "\b \b", 3);
+				en = 3;
+			}
 		}
-	} else if (c == 0x03) { /* VINTR: the line is discarded */
-		tty_line_len = 0;
-		memcpy(echo, "^C\r\n", 4);
-		en = 4;
 	} else if (c == 0x04) { /* VEOF */
 		if (tty_line_len == 0)
 			tty_eof = 1;
@@ -61,13 +93,17 @@ static void tty_receive(u8 c)
 		if (tty_line_len < TTY_BUF)
 			tty_line[tty_line_len++] = '\n';
 		tty_commit_locked();
-		memcpy(echo, "\r\n", 2);
-		en = 2;
+		if (lflag & ECHO) {
+			memcpy(echo, "\r\n", 2);
+			en = 2;
+		}
 		wake = 1;
 	} else if (tty_line_len < TTY_BUF - 1) {
 		tty_line[tty_line_len++] = c;
-		echo[0] = c;
-		en = 1;
+		if (lflag & ECHO) {
+			echo[0] = c;
+			en = 1;
+		}
 	}
 	struct task *r = wake ? tty_reader : NULL;
 	spin_unlock(&tty_lock);
@@ -75,6 +111,10 @@ static void tty_receive(u8 c)
 		con_tty_write(echo, en);
 	if (r)
 		wake_up(r);
+	if (intr) { /* isig(): after the echo, as n_tty does */
+		__atomic_fetch_add((int *)&tty_intr_sent, 1, __ATOMIC_SEQ_CST);
+		kill_pgrp(intr, 2);
+	}
 }
 
 static int tty_readable(void *a)
@@ -91,9 +131,10 @@ static int tty_read(char *buf, int count)
 		spin_lock(&tty_lock);
 		if (tty_ready_len > 0) {
 			int n = 0;
+			int canon = tty_termios.c_lflag & ICANON;
 			while (n < count && n < tty_ready_len) {
 				buf[n] = tty_ready[n];
-				if (tty_ready[n++] == '\n')
+				if (tty_ready[n++] == '\n' && canon)
 					break;
 			}
 			memcpy(tty_ready, tty_ready + n, tty_ready_len - n);
@@ -108,7 +149,8 @@ static int tty_read(char *buf, int count)
 		}
 		tty_reader = t;
 		spin_unlock(&tty_lock);
-		wait_cond(tty_readable, NULL, -1);
+		if (wait_interruptible(tty_readable, NULL, -1) < 0)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -291,7 +333,8 @@ static int pipe_read(struct pipe *p, char *buf, int count)
 		}
 		p->rwait = t;
 		spin_unlock(&pipe_lock);
-		wait_cond(pipe_readable, p, -1);
+		if (wait_interruptible(pipe_readable, p, -1) < 0)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -319,7 +362,8 @@ static int pipe_write(struct pipe *p, const char *buf, int count)
 		}
 		p->wwait = t;
 		spin_unlock(&pipe_lock);
-		wait_cond(pipe_writable, p, -1);
+		if (wait_interruptible(pipe_writable, p, -1) < 0)
+			return done ? done : -ERESTARTSYS;
 	}
 	return done;
 }
@@ -396,6 +440,37 @@ int sys_file_call(struct task *t, int nr, u32 *a, int *handled)
 		t->fds[a[0]] = FD_CLOSED;
 		fd_put(v);
 		return 0;
+	}
+	case 29: { /* ioctl(fd, cmd, arg): the console's foreground process group */
+		int v = fd_value(t, a[0]);
+		if (!v)
+			return -9;
+		if (FD_KIND(v) != FD_CONSOLE)
+			return -25; /* ENOTTY */
+		if (a[1] == 0x540f) { /* TIOCGPGRP */
+			*(int *)a[2] = tty_pgrp;
+			return 0;
+		}
+		if (a[1] == 0x5410) { /* TIOCSPGRP */
+			tty_pgrp = *(int *)a[2];
+			return 0;
+		}
+		if (a[1] == 0x5401) { /* TCGETS */
+			memcpy((void *)a[2], &tty_termios, sizeof(tty_termios));
+			return 0;
+		}
+		if (a[1] >= 0x5402 && a[1] <= 0x5404) { /* TCSETS, TCSETSW, TCSETSF */
+			spin_lock(&tty_lock);
+			u32 was = tty_termios.c_lflag;
+			memcpy(&tty_termios, (void *)a[2], sizeof(tty_termios));
+			if ((was & ICANON) && !(tty_termios.c_lflag & ICANON))
+				tty_commit_locked(); /* a half-edited line becomes readable bytes */
+			if (a[1] == 0x5404)
+				tty_ready_len = tty_line_len = 0; /* TCSETSF: flush input */
+			spin_unlock(&tty_lock);
+			return 0;
+		}
+		return -25;
 	}
 	case 24: { /* dup3(old, new, flags) */
 		int v = fd_value(t, a[0]);

@@ -311,13 +311,99 @@ struct sigframe {
 	} ucx;
 };
 
-static int next_signal(struct task *t)
+#define SIGKILL 9
+#define SIGCHLD 17
+
+volatile int sig_frames, sig_nested, sig_eintr, sig_at_fork, sig_restarts, sig_chld_sent;
+
+static int sig_default_ignore(int sig) { return sig == SIGCHLD || sig == 23 || sig == 28; }
+
+static u32 deliverable(struct task *t) { return t->sig_pending & (~t->sig_blocked | (1u << SIGKILL)); }
+
+int signal_pending(struct task *t) { return deliverable(t) != 0; }
+
+/* send_signal: like Linux, a signal the target ignores (SIG_IGN, or SIG_DFL
+   with a default action of ignore, e.g. SIGCHLD) and does not block is
+   dropped at once; otherwise it is queued (one bit: standard signals do not
+   queue twice) and the target woken from an interruptible wait. A target in
+   user mode sees it at its next syscall return (wasm cannot interrupt it). */
+void send_signal(struct task *t, int sig)
 {
-	u32 d = t->sig_pending & (~t->sig_blocked | (1u << 9));
-	for (int s = 1; s < 32; s++)
-		if (d & (1u << s))
-			return s;
+	if (sig <= 0 || sig >= 32)
+		return;
+	u32 h = t->sa[sig].handler;
+	if (sig != SIGKILL && !(t->sig_blocked & (1u << sig)) &&
+	    (h == SIG_IGN || (h == SIG_DFL && sig_default_ignore(sig))))
+		return;
+	__atomic_fetch_or((int *)&t->sig_pending, 1 << sig, __ATOMIC_SEQ_CST);
+	if (t != current())
+		wake_up(t);
+}
+
+static int pgrp_match(struct task *t, void *a) { return (t->flags & TF_USER) && t->pgid == (int)(long)a; }
+
+int kill_pgrp(int pgid, int sig)
+{
+	struct task *ts[64];
+	int n = tasks_matching(pgrp_match, (void *)(long)pgid, ts, 64);
+	for (int i = 0; i < n; i++)
+		send_signal(ts[i], sig);
+	return n;
+}
+
+struct intr_wait {
+	int (*cond)(void *);
+	void *arg;
+	struct task *t;
+	int fired;
+};
+
+static int intr_cond(void *a)
+{
+	struct intr_wait *w = a;
+	if (w->cond && w->cond(w->arg)) {
+		w->fired = 1;
+		return 1;
+	}
+	return signal_pending(w->t);
+}
+
+/* An interruptible sleep (TASK_INTERRUPTIBLE): 1 when cond held, 0 on
+   timeout, -ERESTARTSYS when a signal to act on is pending first. cond runs
+   under the scheduler lock. */
+int wait_interruptible(int (*cond)(void *), void *arg, s64 timeout_ns)
+{
+	struct intr_wait w = {cond, arg, current(), 0};
+	int r = wait_cond(intr_cond, &w, timeout_ns);
+	if (w.fired)
+		return 1;
+	if (r)
+		return -ERESTARTSYS;
 	return 0;
+}
+
+/* get_signal's first half: drop pending signals that are ignored, kill the
+   task for a fatal default action (never returns), and return the first
+   signal that needs a user handler (still pending), or 0. */
+static int next_handled_signal(struct task *t)
+{
+	for (;;) {
+		u32 d = deliverable(t);
+		int sig = 0;
+		for (int s = 1; s < 32; s++)
+			if (d & (1u << s)) {
+				sig = s;
+				break;
+			}
+		if (!sig)
+			return 0;
+		u32 h = t->sa[sig].handler;
+		if (sig != SIGKILL && h != SIG_DFL && h != SIG_IGN)
+			return sig;
+		__atomic_fetch_and((int *)&t->sig_pending, ~(1 << sig), __ATOMIC_SEQ_CST);
+		if (sig == SIGKILL || (h == SIG_DFL && !sig_default_ignore(sig)))
+			do_exit(sig); /* killed by the signal: wait status = signo */
+	}
 }
 
 static void push_frame(struct task *t, int sig)
@@ -376,22 +462,14 @@ void prepare_user_return(struct task *t)
 			t->sigreturn_done = 0;
 			flow |= 2;
 		}
-		for (;;) {
-			int sig = next_signal(t);
-			if (!sig)
-				break;
-			t->sig_pending &= ~(1u << sig);
-			u32 h = t->sa[sig].handler;
-			if (sig == 9 || h == SIG_DFL) {
-				if (sig == 17 || sig == 23 || sig == 28)
-					continue; /* default: ignore */
-				do_exit(sig);
-			}
-			if (h == SIG_IGN)
-				continue;
+		int sig = next_handled_signal(t);
+		if (sig) {
+			__atomic_fetch_and((int *)&t->sig_pending, ~(1 << sig), __ATOMIC_SEQ_CST);
 			push_frame(t, sig);
 			flow |= 1;
-			break;
+			__atomic_fetch_add((int *)&sig_frames, 1, __ATOMIC_SEQ_CST);
+			if (flow == 3)
+				__atomic_fetch_add((int *)&sig_nested, 1, __ATOMIC_SEQ_CST);
 		}
 	}
 	t->tail_flow = flow;
@@ -457,6 +535,8 @@ static int sys_clone(struct task *p, u32 flags, u32 stack, u32 ptid, u32 tls, u3
 	c->sig_pending = p->clone_pending_sig ? 1u << p->clone_pending_sig : 0;
 	p->clone_pending_sig = 0;
 	c->parent = p;
+	c->pgid = p->pgid;
+	c->exit_signal = (flags & CLONE_THREAD) ? 0 : (flags & 0xff);
 	if ((flags & CLONE_THREAD) || p->sa[17].handler == SIG_IGN)
 		c->flags |= TF_AUTOREAP;
 	int pid = c->pid;
@@ -475,18 +555,34 @@ static int sys_clone(struct task *p, u32 flags, u32 stack, u32 ptid, u32 tls, u3
 	return pid;
 }
 
-static int sys_wait4(struct task *p, int pid, u32 status_ptr)
+#define WNOHANG 1
+
+struct child_wait {
+	struct task *p;
+	int pid;
+};
+
+static int child_dead_cond(void *a)
 {
-	u64 end = now() + 60000000000ULL;
+	struct child_wait *w = a;
+	int have;
+	/* no child left to wait for also ends the sleep: the loop says ECHILD */
+	return find_child_locked(w->p, w->pid, &have) != NULL || !have;
+}
+
+/* wait4(pid, status, options): pid > 0 that child, -1 any child; WNOHANG.
+   The sleep is interruptible like Linux's do_wait: a signal to act on that
+   comes before a child is ready ends it with -ERESTARTSYS, which becomes
+   EINTR when a handler runs (no SA_RESTART) and is restarted otherwise. */
+static int sys_wait4(struct task *p, int pid, u32 status_ptr, int options)
+{
+	if (pid == 0 || pid < -1)
+		pid = -1; /* process groups: any child, in this model */
 	for (;;) {
-		struct task *z = NULL;
-		int have_child = 0;
-		struct task *t = pid > 0 ? find_task(pid) : NULL;
-		if (t && t->parent == p && !(t->flags & TF_AUTOREAP)) {
-			have_child = 1;
-			if (t->state == T_DEAD)
-				z = t;
-		}
+		int have = 0;
+		spin_lock(&sched_lock);
+		struct task *z = find_child_locked(p, pid, &have);
+		spin_unlock(&sched_lock);
 		if (z) {
 			int code = z->exit_code;
 			int zp = z->pid;
@@ -495,12 +591,53 @@ static int sys_wait4(struct task *p, int pid, u32 status_ptr)
 			release_task(z); /* parent-side release, possibly before its final switch */
 			return zp;
 		}
-		if (!have_child)
+		if (!have)
 			return -10; /* ECHILD */
-		if (now() > end)
-			return -4;
-		wait_task_dead(t, 50000000);
+		if (options & WNOHANG)
+			return 0;
+		struct child_wait w = {p, pid};
+		if (wait_interruptible(child_dead_cond, &w, -1) < 0)
+			return -ERESTARTSYS;
 	}
+}
+
+static int sleep_never(void *a)
+{
+	(void)a;
+	return 0;
+}
+
+/* nanosleep(req, rem): interruptible; -ERESTART_RESTARTBLOCK when a signal
+   comes first (EINTR if a handler runs, killed by a fatal one) */
+static int sys_nanosleep(struct task *t, u32 req, u32 rem)
+{
+	(void)t;
+	s64 sec = ((s64 *)req)[0], nsec = ((s64 *)req)[1];
+	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
+		return -22;
+	u64 end = now() + (u64)sec * 1000000000ULL + (u64)nsec;
+	int r = wait_interruptible(sleep_never, NULL, end - now());
+	if (r < 0) {
+		if (rem) {
+			u64 n = now(), left = n < end ? end - n : 0;
+			((s64 *)rem)[0] = left / 1000000000ULL;
+			((s64 *)rem)[1] = left % 1000000000ULL;
+		}
+		return -ERESTART_RESTARTBLOCK;
+	}
+	return 0;
+}
+
+/* setpgid(pid, pgid): 0 means the caller / the target's own PID */
+static int sys_setpgid(struct task *t, int pid, int pgid)
+{
+	struct task *target = pid == 0 || pid == t->pid ? t : find_task(pid);
+	if (!target || (target != t && target->parent != t))
+		return -3; /* ESRCH */
+	if (pgid < 0)
+		return -22;
+	target->pgid = pgid ? pgid : target->pid;
+	return 0;
 }
 
 /* ---- syscalls ---- */
@@ -517,15 +654,20 @@ static int do_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
 	case 93:
 	case 94:
 		do_exit((a[0] & 0xff) << 8);
-	case 129: { /* kill */
+	case 129: { /* kill(pid, sig): pid > 0 a task, 0 the caller's group, < -1 group -pid */
+		if (a[1] >= 32)
+			return -22;
+		if ((int)a[0] <= 0 && (int)a[0] != -1) {
+			int g = (int)a[0] == 0 ? t->pgid : -(int)a[0];
+			if (a[1] == 0)
+				return 0;
+			return kill_pgrp(g, a[1]) ? 0 : -3;
+		}
 		struct task *target = (int)a[0] == t->pid ? t : find_task(a[0]);
 		if (!target)
 			return -3;
-		if (a[1] == 0 || a[1] >= 32)
-			return a[1] == 0 ? 0 : -22;
-		__atomic_fetch_or((int *)&target->sig_pending, 1 << a[1], __ATOMIC_SEQ_CST);
-		if (target != t)
-			wake_up(target);
+		if (a[1])
+			send_signal(target, a[1]);
 		return 0;
 	}
 	case 134: { /* rt_sigaction(sig, act, oact, setsize) */
@@ -573,7 +715,15 @@ static int do_syscall(struct task *t, int n, u32 sp, u32 tp, int nr, u32 *a)
 		return do_execve(t, (const char *)a[0], argv, envp);
 	}
 	case 260:
-		return sys_wait4(t, a[0], a[1]);
+		return sys_wait4(t, a[0], a[1], a[2]);
+	case 101: /* nanosleep */
+		return sys_nanosleep(t, a[0], a[1]);
+	case 154: /* setpgid */
+		return sys_setpgid(t, a[0], a[1]);
+	case 155: { /* getpgid */
+		struct task *target = a[0] == 0 ? t : find_task(a[0]);
+		return target ? target->pgid : -3;
+	}
 	}
 	int handled = 0;
 	int r = sys_file_call(t, nr, a, &handled);
@@ -592,7 +742,22 @@ int syscall_c(int n, u32 sp, u32 tp, int nr, u32 a0, u32 a1, u32 a2, u32 a3, u32
 	t->in_kernel = 1;
 	t->regs_sp = sp;
 	t->regs_tp = tp;
-	int r = do_syscall(t, n, sp, tp, nr, a);
+	int r;
+	for (;;) {
+		r = do_syscall(t, n, sp, tp, nr, a);
+		if ((nr != 63 && nr != 64 && nr != 101 && nr != 260) ||
+		    (r != -ERESTARTSYS && r != -ERESTARTNOHAND && r != -ERESTART_RESTARTBLOCK))
+			break;
+		/* interrupted: with a handler to run the call fails with EINTR
+		   (SA_RESTART is not modelled: it gets EINTR too); without one
+		   (ignored, or fatal and then we never come back) it restarts */
+		if (next_handled_signal(t)) {
+			r = -EINTR;
+			__atomic_fetch_add((int *)&sig_eintr, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		__atomic_fetch_add((int *)&sig_restarts, 1, __ATOMIC_SEQ_CST);
+	}
 	prepare_user_return(t);
 	return r;
 }
@@ -622,5 +787,7 @@ int ret_from_fork_c(struct task *prev, struct task *new)
 		return 0;
 	}
 	prepare_user_return(t);
+	if (t->tail_flow & 1) /* a signal for a fresh clone child: before its instance exists */
+		__atomic_fetch_add((int *)&sig_at_fork, 1, __ATOMIC_SEQ_CST);
 	return 1;
 }

@@ -258,6 +258,31 @@ static int sig_child(void *arg)
 	return 0;
 }
 
+static volatile int chld_count, usr1_count;
+static void hchld(int sig) { chld_count += sig == SIGCHLD; }
+static void husr1(int sig) { usr1_count += sig == 10; }
+
+static int exit3_child(void *arg)
+{
+	(void)arg;
+	return 3;
+}
+
+static void nsleep_ms(int ms)
+{
+	long long ts[2] = {0, (long long)ms * 1000000};
+	sc2(101, (int)ts, 0); /* nanosleep */
+}
+
+/* sleeps, sends SIGUSR1 to the parent (blocked in wait4 by then), sleeps */
+static int kick_child(void *arg)
+{
+	nsleep_ms(200);
+	kill((int)arg, 10);
+	nsleep_ms(100);
+	return 0;
+}
+
 static void do_signal(void)
 {
 	u32 sp0, tp0;
@@ -306,6 +331,27 @@ static void do_signal(void)
 	int status = -1;
 	int w = wait4(pid, &status);
 	check("signal", "pending_child_exit", w == pid && status == 0, "status=%x", status);
+	/* SIGCHLD: queued to the parent at the child's exit, delivered by the
+	   time wait4 returns, the result preserved */
+	sigaction1(SIGCHLD, hchld, 0, 0);
+	chld_count = 0;
+	pid = __clone(exit3_child, cstack + sizeof(cstack), CLONE_VM | SIGCHLD, NULL, 0, 0, 0);
+	status = -1;
+	w = wait4(pid, &status);
+	check("signal", "sigchld_by_wait4_return", w == pid && status == 0x300 && chld_count == 1,
+	      "ret=%d status=%x chld=%d", w, status, chld_count);
+	/* a handled signal interrupts a blocking wait4: EINTR (no SA_RESTART);
+	   the next wait4 reaps the child, and its SIGCHLD arrives */
+	sigaction1(10, husr1, 0, 0);
+	usr1_count = 0;
+	chld_count = 0;
+	pid = __clone(kick_child, cstack + sizeof(cstack), CLONE_VM | SIGCHLD, (void *)getpid(), 0, 0, 0);
+	int w1 = wait4(pid, &status);
+	int u1 = usr1_count;
+	w = wait4(pid, &status);
+	check("signal", "wait4_eintr", w1 == -4 && u1 == 1 && w == pid && status == 0 && chld_count == 1,
+	      "first=%d usr1=%d second=%d status=%x chld=%d", w1, u1, w, status, chld_count);
+	sigaction1(SIGCHLD, (void *)0, 0, 0);
 }
 
 static void hx(int sig)

@@ -6,14 +6,25 @@
  *   /init    runs "mount" twice (fork + exec + wait each), then execs init
  *   init     prints the BusyBox-like banner and runs the console shell as a
  *            child (fork + exec), respawning it when it exits
- *   sh       the console shell: prints "/ # ", reads a line from fd 0 (the
- *            kernel's tty: canonical mode, it echoes), runs it
- *   mount, ls, wc, echo, true   applets
+ *   sh       the console shell: prints "/ # ", reads a line from fd 0 with
+ *            BusyBox-like line editing (tty non-canonical, the shell
+ *            echoes), runs it
+ *   mount, ls, wc, echo, true, sleep   applets
  * The shell's grammar: commands separated by ';', each a pipeline of up to
  * four stages separated by '|'. Builtins (in the shell): echo (alone), exit,
  * true. Anything else forks a child that execs /bin/conf_box with that
  * argv[0]; a pipeline forks every stage, joined by kernel pipes, and waits
  * for them all.
+ * Signals and job control as BusyBox ash has them (setjobctl, setsignal,
+ * forkchild, waitforjob): the shell is its own process group and the tty's
+ * foreground group at the prompt; it catches SIGCHLD and SIGINT with
+ * sigaction (flags 0, so no SA_RESTART; every signal blocked in the
+ * handler), ignores SIGQUIT/SIGTSTP/SIGTTIN/SIGTTOU; each pipeline is a
+ * process group made the foreground group while the shell waits for it
+ * with wait4(-1) (EINTR: again), so ^C kills the job, not the shell. The
+ * handlers only set flags: the shell reaps in its loop (and with WNOHANG
+ * before each prompt). ^C at the prompt is a byte to the line editor (VINTR
+ * is off while it reads): the line is dropped, a new prompt.
  */
 #include "ulib.h"
 
@@ -21,6 +32,19 @@
 #define NR_DUP3 24
 #define NR_CLOSE 57
 #define NR_PIPE2 59
+#define NR_IOCTL 29
+#define NR_NANOSLEEP 101
+#define NR_SETPGID 154
+#define TIOCSPGRP 0x5410
+#define WNOHANG 1
+#define EINTR 4
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIG_DFL ((void *)0)
+#define SIG_IGN ((void *)1)
 #define BOX "/bin/conf_box"
 
 extern int (*const bb_applets[])(int);
@@ -31,6 +55,25 @@ static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/sbin:/bin", NU
 static int sys_read(int fd, char *b, int n) { return sc3(NR_READ, fd, (int)b, n); }
 static int sys_write(int fd, const char *b, int n) { return sc3(NR_WRITE, fd, (int)b, n); }
 static void puts_fd(int fd, const char *s) { sys_write(fd, s, strlen(s)); }
+static int setpgid(int pid, int pgid) { return sc2(NR_SETPGID, pid, pgid); }
+static int tcsetpgrp(int pgid) { return sc3(NR_IOCTL, 0, TIOCSPGRP, (int)&pgid); }
+static int waitpid(int pid, int *st, int options) { return sc4(NR_WAIT4, pid, (int)st, options, 0); }
+
+/* the shell's signal handlers: flags only, as ash's signal_handler */
+static volatile int got_sigchld, got_sigint;
+static volatile u32 n_sigchld, n_sigint;
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	got_sigchld = 1;
+	n_sigchld++;
+}
+static void on_sigint(int sig)
+{
+	(void)sig;
+	got_sigint = 1;
+	n_sigint++;
+}
 
 static const char *base(const char *p)
 {
@@ -45,6 +88,7 @@ static const char *base(const char *p)
 struct spawn {
 	const char *const *argv;
 	int fd_in, fd_out; /* -1: inherit */
+	int pgid; /* the job's process group; 0: this child starts it */
 	int close_fds[8];
 	int nclose;
 };
@@ -52,6 +96,13 @@ struct spawn {
 static int spawn_child(void *a)
 {
 	struct spawn *s = a;
+	/* forkchild: join the job's group, job-control signals back to default
+	   (exec keeps SIG_IGN; handlers reset anyway) */
+	if (s->pgid >= 0)
+		setpgid(0, s->pgid);
+	static const int reset[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGCHLD};
+	for (unsigned i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+		sigaction1(reset[i], SIG_DFL, 0, 0);
 	if (s->fd_in >= 0)
 		sc3(NR_DUP3, s->fd_in, 0, 0);
 	if (s->fd_out >= 0)
@@ -70,7 +121,7 @@ static int spawn(struct spawn *s)
 
 static int run_wait(const char *const *argv)
 {
-	struct spawn s = {argv, -1, -1, {0}, 0};
+	struct spawn s = {argv, -1, -1, -1, {0}, 0};
 	int pid = spawn(&s), st = -1;
 	if (pid <= 0 || wait4(pid, &st) != pid)
 		return -1;
@@ -129,6 +180,28 @@ static int applet_wc(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+/* sleep N: nanosleep, interrupted only by a signal (^C's default action) */
+static int applet_sleep(int argc, char **argv)
+{
+	int n = 0;
+	for (const char *p = argc > 1 ? argv[1] : "1"; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + *p - '0';
+	long long ts[2] = {n, 0}, rem[2];
+	return sc2(NR_NANOSLEEP, (int)ts, (int)rem) ? 1 : 0;
+}
+
+/* sigstat (builtin): what the shell's handlers saw and the kernel's signal
+   counters (query 11), for the tests */
+static void builtin_sigstat(void)
+{
+	char m[200];
+	usnprintf(m, sizeof(m),
+		  "sigstat chld_handler=%u int_handler=%u frames=%d nested=%d eintr=%d at_fork=%d restarts=%d chld_sent=%d tty_int=%d\n",
+		  n_sigchld, n_sigint, query(11, 0, 0), query(11, 1, 0), query(11, 2, 0), query(11, 3, 0),
+		  query(11, 4, 0), query(11, 5, 0), query(11, 6, 0));
+	puts_fd(1, m);
+}
+
 static int applet_echo(int argc, char **argv)
 {
 	char buf[512];
@@ -168,7 +241,7 @@ static int split(char *s, char **argv)
 
 static int known(const char *name)
 {
-	static const char *const applets[] = {"ls", "wc", "echo", "mount", "true", NULL};
+	static const char *const applets[] = {"ls", "wc", "echo", "mount", "true", "sleep", NULL};
 	for (int i = 0; applets[i]; i++)
 		if (!strcmp(name, applets[i]))
 			return 1;
@@ -200,6 +273,10 @@ static int run_pipeline(char *cmd)
 			return applet_echo(argc, a);
 		if (!strcmp(a[0], "true"))
 			return 0;
+		if (!strcmp(a[0], "sigstat")) {
+			builtin_sigstat();
+			return 0;
+		}
 	}
 	for (int i = 0; i < ns; i++)
 		if (!known(argv[i][0])) {
@@ -214,57 +291,176 @@ static int run_pipeline(char *cmd)
 			puts_fd(2, "sh: pipe failed\n");
 			return 1;
 		}
+	int pgid = 0;
 	for (int i = 0; i < ns; i++) {
 		struct spawn s = {(const char *const *)argv[i], i > 0 ? pfd[i - 1][0] : -1,
-				  i + 1 < ns ? pfd[i][1] : -1, {0}, 0};
+				  i + 1 < ns ? pfd[i][1] : -1, pgid, {0}, 0};
 		for (int j = 0; j + 1 < ns; j++) {
 			s.close_fds[s.nclose++] = pfd[j][0];
 			s.close_fds[s.nclose++] = pfd[j][1];
 		}
 		pids[i] = spawn(&s);
+		if (pids[i] > 0) {
+			if (!pgid)
+				pgid = pids[i];
+			setpgid(pids[i], pgid); /* forkparent does it too: no race */
+		}
 	}
+	/* the job is the foreground group while the shell waits */
+	if (pgid)
+		tcsetpgrp(pgid);
 	for (int j = 0; j + 1 < ns; j++) {
 		sc1(NR_CLOSE, pfd[j][0]);
 		sc1(NR_CLOSE, pfd[j][1]);
 	}
-	int st = 0;
+	/* waitforjob: wait4(-1) until every stage is reaped; EINTR (a signal
+	   with a handler came first) means wait again */
+	int st = 0, left = 0;
 	for (int i = 0; i < ns; i++)
-		if (pids[i] <= 0 || wait4(pids[i], &st) != pids[i])
+		if (pids[i] > 0)
+			left++;
+		else
 			st = -1;
+	while (left > 0) {
+		int s1 = 0, r = waitpid(-1, &s1, 0);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0) {
+			st = -1;
+			break;
+		}
+		for (int i = 0; i < ns; i++)
+			if (pids[i] == r) {
+				pids[i] = 0;
+				left--;
+				if (i == ns - 1 && st >= 0)
+					st = s1;
+			}
+	}
+	got_sigchld = 0;
+	tcsetpgrp(getpid());
 	return st;
+}
+
+/* read_line_input, as BusyBox's line editing does it: the tty in
+   non-canonical mode without echo and with VINTR disabled (^C arrives as a
+   byte), the shell echoing what it reads (one write per read), erasing
+   with "\b \b", ^C dropping the line; cooked mode back before the command
+   runs. Returns the length, -1 at ^D on an empty line, -2 after ^C. */
+struct termios_u {
+	u32 c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line, c_cc[19];
+};
+#define TCGETS 0x5401
+#define TCSETSW 0x5403
+#define L_ICANON 0x2
+#define L_ECHO 0x8
+#define L_ECHONL 0x40
+
+static int read_line_input(char *line, int max)
+{
+	struct termios_u cooked, raw;
+	sc3(NR_IOCTL, 0, TCGETS, (int)&cooked);
+	raw = cooked;
+	raw.c_lflag &= ~(L_ICANON | L_ECHO | L_ECHONL);
+	raw.c_cc[0] = 0; /* VINTR off: ^C is a byte to the editor */
+	sc3(NR_IOCTL, 0, TCSETSW, (int)&raw);
+	/* bytes read past the end of the last line, as read_key keeps them */
+	static char pend[16];
+	static int npend;
+	int n = 0, ret = 0;
+	for (;;) {
+		char in[16], echo[64];
+		int e = 0, r;
+		if (npend) {
+			memcpy(in, pend, npend);
+			r = npend;
+			npend = 0;
+		} else
+			r = sys_read(0, in, sizeof(in));
+		if (r == -EINTR)
+			continue; /* SIGCHLD of a stray child: read again */
+		if (r <= 0) {
+			ret = n ? n : -1;
+			break;
+		}
+		int done = 0, i;
+		for (i = 0; i < r && !done; i++) {
+			char c = in[i];
+			if (c == '\r' || c == '\n') {
+				echo[e++] = '\n';
+				done = 1;
+				ret = n;
+			} else if (c == 0x7f || c == 0x08) {
+				if (n > 0) {
+					n--;
+					memcpy(echo + e, "\b \b", 3);
+					e += 3;
+				}
+			} else if (c == 0x03) {
+				memcpy(echo + e, "^C\n", 3);
+				e += 3;
+				done = 1;
+				ret = -2;
+			} else if (c == 0x04 && n == 0) {
+				done = 1;
+				ret = -1;
+			} else if ((unsigned char)c >= ' ' && n < max - 1) {
+				line[n++] = c;
+				echo[e++] = c;
+			}
+		}
+		if (e)
+			sys_write(1, echo, e);
+		if (done) {
+			memcpy(pend, in + i, r - i);
+			npend = r - i;
+			break;
+		}
+	}
+	sc3(NR_IOCTL, 0, TCSETSW, (int)&cooked);
+	return ret;
 }
 
 static int applet_sh(void)
 {
 	char line[1024];
+	/* setjobctl: own process group, the tty's foreground group */
+	int me = getpid();
+	setpgid(0, me);
+	tcsetpgrp(me);
+	/* a handler is a table index and table_start is 0: slots 0 and 1 would
+	   be SIG_DFL and SIG_IGN to the kernel (the link order keeps them out) */
+	if ((u32)on_sigchld <= 1 || (u32)on_sigint <= 1)
+		puts_fd(2, "sh: a signal handler sits in table slot 0 or 1\n");
+	/* setsignal: caught with every signal blocked in the handler, no flags */
+	sigaction1(SIGCHLD, on_sigchld, 0, ~0u);
+	sigaction1(SIGINT, on_sigint, 0, ~0u);
+	sigaction1(SIGQUIT, SIG_IGN, 0, 0);
+	sigaction1(SIGTSTP, SIG_IGN, 0, 0);
+	sigaction1(SIGTTIN, SIG_IGN, 0, 0);
+	sigaction1(SIGTTOU, SIG_IGN, 0, 0);
 	for (;;) {
+		int st;
+		while (waitpid(-1, &st, WNOHANG) > 0) /* showjobs: reap what is left */
+			;
+		got_sigint = 0;
 		puts_fd(1, "/ # ");
-		int n = 0, r = 0;
-		/* canonical tty: one read returns at most one line */
-		while (n < (int)sizeof(line) - 1) {
-			r = sys_read(0, line + n, sizeof(line) - 1 - n);
-			if (r <= 0)
-				break;
-			n += r;
-			if (line[n - 1] == '\n')
-				break;
-		}
-		if (r == 0 && n == 0) {
+		int n = read_line_input(line, sizeof(line));
+		if (n == -2 || got_sigint)
+			continue; /* ^C at the prompt: the line is gone, a new prompt */
+		if (n == -1) {
 			puts_fd(1, "\n");
 			sys_exit(0); /* ^D */
 		}
-		if (r < 0)
-			sys_exit(1);
 		line[n] = 0;
-		if (n && line[n - 1] == '\n')
-			line[n - 1] = 0;
 		char *c = line;
 		for (char *p = line;; p++)
 			if (*p == ';' || !*p) {
 				int end = !*p;
 				*p = 0;
 				run_pipeline(c);
-				if (end)
+				if (end || got_sigint) /* SIGINT to the shell: the rest of the line is dropped */
 					break;
 				c = p + 1;
 			}
@@ -324,6 +520,8 @@ void cstart(u32 sp)
 		sys_exit(applet_echo(argc, argv));
 	if (!strcmp(b, "true"))
 		sys_exit(0);
+	if (!strcmp(b, "sleep"))
+		sys_exit(applet_sleep(argc, argv));
 	puts_fd(2, "conf_box: applet not found\n");
 	sys_exit(127);
 }
