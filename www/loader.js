@@ -262,51 +262,92 @@ import * as userFiles from './userfiles.js';
   // The conformance kernel prints one line per check, "CONF <scenario>
   // <check> PASS|FAIL ...", and "CONF DONE <passed> <failed>" at the end. The
   // page counts them, shows FAIL lines in red and says "Self-test failed"
-  // when any check failed. Lines that start with "CONF " are held until they
-  // are whole (the kernel prints them at once); anything else passes through.
+  // when any check failed. Console bytes go to the terminal as they came, in
+  // runs as long as the chunks: only a line that starts with "CONF " is held
+  // until it is whole (the kernel prints it at once), decoded (it is short)
+  // and counted; bulk output costs one newline scan.
   const CONF_LINE = /^CONF (\S+) (\S+) (PASS|FAIL)\b/;
   const CONF_DONE = /^CONF DONE (\d+) (\d+)/;
+  const NL = 10;
+  const CONF_PREFIX = [67, 79, 78, 70, 32]; // "CONF "
 
   function confCounter() {
-    return { pass: 0, fail: 0, done: null, line: '', passthrough: false, decoder: new TextDecoder(), timer: 0 };
+    return { pass: 0, fail: 0, done: null, held: null, atStart: true, decoder: new TextDecoder(), timer: 0 };
   }
 
-  // confFilter takes console bytes and returns the text to write now.
-  function confFilter(c, bytes, flush) {
-    let text = c.decoder.decode(bytes, { stream: !flush });
-    let out = '';
-    while (text.length > 0) {
-      const nl = text.indexOf('\n');
-      const piece = nl < 0 ? text : text.slice(0, nl + 1);
-      text = nl < 0 ? '' : text.slice(nl + 1);
-      if (c.passthrough) {
-        out += piece;
-      } else {
-        c.line += piece;
-        if (nl < 0 && !flush && ('CONF '.startsWith(c.line) || c.line.startsWith('CONF '))) break; // wait for the rest
-        out += confLine(c, c.line);
-        c.line = '';
-        if (nl < 0) c.passthrough = true;
-      }
-      if (nl >= 0) c.passthrough = false;
+  // confPrefix: 1 if b has "CONF " at i, 0 if not, -1 if b ends first with
+  // a prefix of it.
+  function confPrefix(b, i) {
+    for (let k = 0; k < CONF_PREFIX.length; k++) {
+      if (i + k >= b.length) return -1;
+      if (b[i + k] !== CONF_PREFIX[k]) return 0;
     }
-    if (flush && c.line) { out += confLine(c, c.line); c.line = ''; }
+    return 1;
+  }
+
+  // confFilter takes console bytes and returns what to write now, as
+  // [data, bytes] pairs (bytes: how many console bytes data stands for).
+  function confFilter(c, bytes) {
+    let b = bytes;
+    if (c.held) {
+      b = new Uint8Array(c.held.length + bytes.length);
+      b.set(c.held);
+      b.set(bytes, c.held.length);
+      c.held = null;
+    }
+    const out = [];
+    let pos = 0, from = 0;
+    if (!c.atStart) {
+      const nl = b.indexOf(NL);
+      if (nl < 0) { out.push([b, b.length]); return out; }
+      pos = nl + 1;
+      c.atStart = true;
+    }
+    while (pos < b.length) { // pos starts a line
+      const k = confPrefix(b, pos);
+      const nl = b.indexOf(NL, pos);
+      if (k === 0) {
+        if (nl < 0) { c.atStart = false; break; }
+        pos = nl + 1;
+        continue;
+      }
+      if (pos > from) out.push([b.subarray(from, pos), pos - from]);
+      if (k < 0 || nl < 0) { // hold the start of a CONF line
+        c.held = b.slice(pos);
+        return out;
+      }
+      const line = b.subarray(pos, nl + 1);
+      out.push([confLine(c, line), line.length]);
+      pos = from = nl + 1;
+    }
+    if (from < b.length) out.push([b.subarray(from), b.length - from]);
     return out;
   }
 
+  // confLine counts one whole line and returns what to write for it: the
+  // bytes as they are, or a FAIL line in red.
   function confLine(c, line) {
-    const m = CONF_LINE.exec(line);
-    if (m && m[1] !== 'DONE') {
-      if (m[3] === 'PASS') c.pass++;
-      else {
-        c.fail++;
-        const body = line.replace(/\r?\n$/, '');
-        return '\x1b[1;31m' + body + '\x1b[0m' + line.slice(body.length);
-      }
+    const text = c.decoder.decode(line);
+    const m = CONF_LINE.exec(text);
+    if (m) {
+      if (m[3] === 'PASS') return (c.pass++, line);
+      c.fail++;
+      const body = text.replace(/\r?\n$/, '');
+      return '\x1b[1;31m' + body + '\x1b[0m' + text.slice(body.length);
     }
-    const d = CONF_DONE.exec(line);
+    const d = CONF_DONE.exec(text);
     if (d) c.done = { pass: +d[1], fail: +d[2] };
     return line;
+  }
+
+  // confFlush writes a held line that stays partial (a prompt) after a
+  // moment, uncounted; the rest of its line passes through.
+  function confFlush(c) {
+    if (!c.held) return [];
+    const b = c.held;
+    c.held = null;
+    c.atStart = false;
+    return [[b, b.length]];
   }
 
   // confSummary is the status bar's text for the counts: while running, and
@@ -376,9 +417,10 @@ import * as userFiles from './userfiles.js';
   }
 
   // resetScreen: every boot, the page's or one through the API (each
-  // starts with the download stage), begins from a clean screen: no error
-  // panel, no stale progress, no old counts.
+  // starts with the download stage), begins from a clean screen: a new
+  // machine's terminal, no error panel, no stale progress, no old counts.
   function resetScreen() {
+    if (state.term) state.term.reset();
     hideError();
     setProgress(null, '');
     if (state.conf) {
@@ -414,33 +456,19 @@ import * as userFiles from './userfiles.js';
     // enough to discard a write.
     let termBacklog = 0;
     host.setConsoleBacklog(() => termBacklog);
-    let owed = 0; // bytes received but held back (a partial CONF line)
-    const write = (data) => {
-      const n = owed;
-      owed = 0;
-      state.term.write(data, () => { termBacklog -= n; });
-    };
+    const write = (data, n) => state.term.write(data, () => { termBacklog -= n; });
     host.on('console', (bytes) => {
       recordConsole(bytes);
       termBacklog += bytes.length;
       const c = state.conf;
       if (!c) {
-        owed += bytes.length;
-        write(bytes);
+        write(bytes, bytes.length);
         return;
       }
-      owed += bytes.length;
       clearTimeout(c.timer);
-      const text = confFilter(c, bytes, false);
-      if (text) write(text);
-      if (c.line) {
-        // A held line that stays partial (a prompt) is shown after a moment.
-        c.timer = setTimeout(() => {
-          const rest = confLine(c, c.line);
-          c.line = '';
-          c.passthrough = true;
-          write(rest);
-        }, 250);
+      for (const [data, n] of confFilter(c, bytes)) write(data, n);
+      if (c.held) {
+        c.timer = setTimeout(() => { for (const [data, n] of confFlush(c)) write(data, n); }, 250);
       }
       showConfSummary();
     });
