@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,16 +110,7 @@ func (tab *ffTab) screenshot(ctx context.Context) {
 		tab.t.Logf("screenshot: %v", err)
 		return
 	}
-	if err := os.MkdirAll(artifactDir, 0o755); err != nil {
-		tab.t.Logf("screenshot: %v", err)
-		return
-	}
-	name := filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(tab.t.Name(), "_")+".png")
-	if err := os.WriteFile(name, png, 0o644); err != nil {
-		tab.t.Logf("screenshot: %v", err)
-		return
-	}
-	tab.t.Logf("screenshot saved to %s", name)
+	saveScreenshot(tab.t, png)
 }
 
 // navigate loads base+path?params (base "" is the e2e server).

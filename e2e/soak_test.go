@@ -16,13 +16,10 @@ package e2e
 // teardown and rebuild to what is soaked.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -34,6 +31,8 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/browsertest"
 )
 
 const (
@@ -219,68 +218,16 @@ func soakSummary(t *testing.T, iters []soakIter, total time.Duration) {
 }
 
 // soakRendererPSS sums the proportional set size of the browser's renderer
-// processes (the page and its dedicated workers live there), from
-// /proc/<pid>/smaps_rollup; 0 where /proc is not available.
+// processes (the page and its dedicated workers live there); 0 where /proc
+// is not available.
 func soakRendererPSS(t *testing.T, browserPID int) int64 {
-	ents, err := os.ReadDir("/proc")
+	pss, err := browsertest.RendererPSS(browserPID)
 	if err != nil {
 		return 0
-	}
-	parent := map[int]int{}
-	renderer := map[int]bool{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may contain spaces.
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 {
-			f := strings.Fields(string(stat[i+1:]))
-			if len(f) > 1 {
-				parent[pid], _ = strconv.Atoi(f[1])
-			}
-		}
-		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		renderer[pid] = bytes.Contains(cmd, []byte("--type=renderer"))
 	}
 	var total int64
-	for pid, isR := range renderer {
-		if !isR {
-			continue
-		}
-		ours := false
-		for p, n := pid, 0; p > 1 && n < 64; p, n = parent[p], n+1 {
-			if p == browserPID {
-				ours = true
-				break
-			}
-		}
-		if !ours {
-			continue
-		}
-		total += soakPSSOf(pid)
+	for _, kb := range pss {
+		total += kb << 10
 	}
 	return total
-}
-
-var soakPSSLine = regexp.MustCompile(`^Pss:\s+(\d+) kB`)
-
-func soakPSSOf(pid int) int64 {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "smaps_rollup"))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if m := soakPSSLine.FindStringSubmatch(sc.Text()); m != nil {
-			kb, _ := strconv.ParseInt(m[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

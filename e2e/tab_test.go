@@ -188,16 +188,22 @@ func (tab *Tab) screenshot() {
 		tab.t.Logf("screenshot: %v", err)
 		return
 	}
+	saveScreenshot(tab.t, buf)
+}
+
+// saveScreenshot writes a failed test's screenshot into artifactDir, named
+// after the test.
+func saveScreenshot(t *testing.T, png []byte) {
 	if err := os.MkdirAll(artifactDir, 0o755); err != nil {
-		tab.t.Logf("screenshot: %v", err)
+		t.Logf("screenshot: %v", err)
 		return
 	}
-	name := filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(tab.t.Name(), "_")+".png")
-	if err := os.WriteFile(name, buf, 0o644); err != nil {
-		tab.t.Logf("screenshot: %v", err)
+	name := filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")+".png")
+	if err := os.WriteFile(name, png, 0o644); err != nil {
+		t.Logf("screenshot: %v", err)
 		return
 	}
-	tab.t.Logf("screenshot saved to %s", name)
+	t.Logf("screenshot saved to %s", name)
 }
 
 // ctxForCleanup gives late work (screenshots, diagnostics) a few seconds

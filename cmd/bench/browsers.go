@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -125,15 +124,7 @@ func runBrowsers(n int, names []string, baseURL string, initrd []byte, chromium,
 		}
 	}
 	printBrowsers(os.Stdout, res, names)
-	j, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, append(j, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("\nwrote %s (%s total)\n", out, elapsed.Round(time.Second))
-	return nil
+	return writeResults(out, res, elapsed)
 }
 
 // measureBoot is one repetition of the boot figures in b's browser.

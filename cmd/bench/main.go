@@ -159,15 +159,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	}
 	res := b.results(sizes, n, heavyN, elapsed)
 	printTable(os.Stdout, res)
-	j, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, append(j, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("\nwrote %s (%s total)\n", out, elapsed.Round(time.Second))
-	return nil
+	return writeResults(out, res, elapsed)
 }
 
 // cmdline is a conformance command line (see e2e/conformance/README.md):
@@ -631,4 +623,17 @@ func realHandler(www, conf string) (http.Handler, error) {
 		return nil, fmt.Errorf("padded conformance kernel: %w", err)
 	}
 	return devserver.NewHandler(devserver.Config{Dir: www, Conformance: conf, ConformanceReal: real})
+}
+
+// writeResults writes a run's results as indented JSON to out.
+func writeResults(out string, res any, elapsed time.Duration) error {
+	j, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s (%s total)\n", out, elapsed.Round(time.Second))
+	return nil
 }
