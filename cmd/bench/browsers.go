@@ -214,7 +214,8 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 		_ = b.ff.CloseTab(c, tab)
 	}()
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps)).Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic),
+		"__SHELL__", "false").Replace(probeJS)
 	if err := b.ff.AddPreloadScript(ctx, tab, src); err != nil {
 		return nil, fmt.Errorf("set up tab: %w", err)
 	}

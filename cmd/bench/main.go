@@ -52,9 +52,23 @@ func main() {
 	firefoxExe := flag.String("firefox", envOr("FIREFOX", firefox.DefaultPath), "Firefox executable")
 	ab := flag.String("ab", "", "compare page builds instead: comma-separated www dirs, each optionally :poolFloor (boot figures on the conformance kernel padded to a real kernel's shape, alternated)")
 	abWords := flag.String("ab-cmdline", "", "the -ab comparison's conformance command line (default: the boot scenarios)")
+	idle := flag.Duration("idle", 60*time.Second, "realboot: console idle time before the idle-input figure, once per page kind per run (0: skip it)")
+	only := flag.String("only", "", "realboot: only the realboot figures (written to cmd/bench/results-realboot.json unless -out)")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
+	idleWait = *idle
+	switch *only {
+	case "":
+	case "realboot":
+		realbootOnly = true
+		if *out == "cmd/bench/results.json" {
+			*out = "cmd/bench/results-realboot.json"
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "bench: -only %q: want realboot\n", *only)
+		os.Exit(2)
+	}
 	abSpecs, abCmdline = *ab, *abWords
 	if *heavyN < 0 {
 		*heavyN = *n
@@ -91,9 +105,11 @@ func main() {
 const realKernel = devserver.RealKernelURL
 
 var (
-	profileOnly bool
-	abSpecs     string
-	abCmdline   string
+	profileOnly  bool
+	realbootOnly bool          // -only realboot
+	idleWait     time.Duration // -idle
+	abSpecs      string
+	abCmdline    string
 )
 
 func envOr(k, def string) string {
@@ -193,7 +209,20 @@ func (b *Bench) measure(n, heavyN int) error {
 	if _, err := b.runPage(PageOpts{Cmdline: b.cmdline("conf=boot"), PoolFloor: 4, Timeout: 2 * time.Minute}); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
+	// The same for the padded kernel, so that the first realboot and real
+	// boot path pages do not pay its first download and compile.
+	if _, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline("conf=boot"), PoolFloor: 4, Timeout: 2 * time.Minute}); err != nil {
+		return fmt.Errorf("warm-up (padded kernel): %w", err)
+	}
 	for i := 0; i < n; i++ {
+		// realboot first: its idle wait lets the machine settle a little
+		// for the pages after it, never the other way round.
+		if err := b.measureRealboot(i, n, idleWait, logf); err != nil {
+			return err
+		}
+		if realbootOnly {
+			continue
+		}
 		// Each iteration interleaves the pool and no-pool variants so that
 		// both see the same background load.
 		for _, floor := range []int{4, 0} {
@@ -436,6 +465,16 @@ type figDef struct {
 }
 
 var figDefs = []figDef{
+	{"rb_prompt.default", "realboot: navigation to the shell prompt, 30 MB kernel (default: pool 4)", "ms", 0, false},
+	{"rb_prompt.classic", "realboot: navigation to the shell prompt (classic, poolFloor 0)", "ms", 0, false},
+	{"rb_echo.default", "realboot: echo hi round trip, builtin, median of 5 (default)", "ms", 15, false},
+	{"rb_echo.classic", "realboot: echo hi round trip, builtin, median of 5 (classic, poolFloor 0)", "ms", 0, false},
+	{"rb_ls_first.default", "realboot: first ls, fork+exec+CPU 3 up (default)", "ms", 0, false},
+	{"rb_ls_first.classic", "realboot: first ls, fork+exec+CPU 3 up (classic, poolFloor 0)", "ms", 0, false},
+	{"rb_ls.default", "realboot: ls round trip, fork+exec 1.6 MB program, median of 4 (default)", "ms", 0, false},
+	{"rb_ls.classic", "realboot: ls round trip, fork+exec 1.6 MB program, median of 4 (classic, poolFloor 0)", "ms", 0, false},
+	{"rb_idle.default", "realboot: echo round trip after idle (-idle, khvcd backed off) (default)", "ms", 0, false},
+	{"rb_idle.classic", "realboot: echo round trip after idle (-idle, khvcd backed off) (classic, poolFloor 0)", "ms", 0, false},
 	{"real_done.default", "real boot path: CONF DONE, 30 MB kernel (default: pool 4, streaming, shared programs)", "ms", 0, false},
 	{"real_done.classic", "real boot path: CONF DONE, 30 MB kernel (classic, poolFloor 0: the original's behaviour)", "ms", 0, false},
 	{"real_mem.default", "real boot path: renderer PSS at CONF DONE (default)", "MiB", 0, false},
@@ -527,6 +566,9 @@ func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Res
 		res.Ratios = append(res.Ratios, r)
 	}
 	for _, p := range [][3]string{
+		{"realboot prompt: default / classic", "rb_prompt.default", "rb_prompt.classic"},
+		{"realboot echo: default / classic", "rb_echo.default", "rb_echo.classic"},
+		{"realboot ls: default / classic", "rb_ls.default", "rb_ls.classic"},
 		{"boot to ready line: no pool / pool", "boot_ready.pool0", "boot_ready.pool4"},
 		{"boot to CONF DONE: no pool / pool", "boot_done.pool0", "boot_done.pool4"},
 		{"task creation: no pool / pool", "create.pool0", "create.pool4"},
@@ -536,6 +578,22 @@ func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Res
 		{"kthreads: no pool / pool", "kthreads.pool0", "kthreads.pool4"},
 	} {
 		res.Ratios = append(res.Ratios, Ratio{Label: p[0], A: p[1], B: p[2], Ratio: med(p[1]) / med(p[2])})
+	}
+	if realbootOnly {
+		// -only realboot: the other figures were not measured.
+		var figs []Figure
+		for _, f := range res.Figures {
+			if strings.HasPrefix(f.Key, "rb_") {
+				figs = append(figs, f)
+			}
+		}
+		var ratios []Ratio
+		for _, r := range res.Ratios {
+			if strings.HasPrefix(r.A, "rb_") {
+				ratios = append(ratios, r)
+			}
+		}
+		res.Figures, res.Ratios, res.HeavyRuns = figs, ratios, 0
 	}
 	return res
 }

@@ -92,6 +92,10 @@ type PageOpts struct {
 	// Classic boots with gohost.boot's classic option (the original
 	// host's boot path, for comparison).
 	Classic bool
+	// Then, when set, makes the page one that boots to a shell prompt: the
+	// load waits for the prompt instead of CONF DONE, then Then runs in the
+	// still open tab (Chromium only).
+	Then func(ctx context.Context, r *PageRun) error
 }
 
 // runPage opens a fresh tab, loads the page on the conformance kernel with
@@ -107,7 +111,8 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	defer cancel()
 
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic)).Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic),
+		"__SHELL__", strconv.FormatBool(o.Then != nil)).Replace(probeJS)
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return chromedp.Void{}, err
@@ -131,13 +136,18 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		return nil, fmt.Errorf("navigate: %w", err)
 	}
 	cond := `'done' in b.t`
-	if o.Xterm {
+	if o.Then != nil {
+		cond = `'prompt' in b.t`
+	} else if o.Xterm {
 		cond = `'xtermDone' in b.t`
 	}
 	pred := `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](pred,
 		chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(o.Timeout))); err != nil {
-		r, _ := readProbe(tabCtx)
+		// Bounded: a page whose main thread is stuck never answers.
+		rctx, rcancel := context.WithTimeout(tabCtx, 10*time.Second)
+		r, _ := readProbe(rctx)
+		rcancel()
 		if r != nil {
 			return r, fmt.Errorf("waiting for CONF DONE: %w (received %d bytes, stages %v, lines %v)", err, r.Received, r.Stages, r.Lines)
 		}
@@ -178,6 +188,11 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	}
 	if r.Fails > 0 {
 		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	}
+	if o.Then != nil {
+		if err := o.Then(ctx, r); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }

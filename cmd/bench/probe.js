@@ -1,13 +1,14 @@
 // Injected into every page load by bench (Page.addScriptToEvaluateOnNewDocument)
 // before the page's own scripts. It never changes what the page does, except
 // that it adds poolFloor (and classic, when asked) to the page's boot options.
-// __POOL_FLOOR__, __INPUT_STAMPS__ and __CLASSIC__ are replaced by bench
+// __POOL_FLOOR__, __INPUT_STAMPS__, __CLASSIC__ and __SHELL__ are replaced by bench
 // before injection.
 (() => {
   'use strict';
   const floor = __POOL_FLOOR__;
   const inputStamps = __INPUT_STAMPS__;
   const classic = __CLASSIC__;
+  const shell = __SHELL__; // the page boots to a shell prompt (realboot)
   const b = {
     floor,
     t: {}, // event name -> performance.now() (ms since navigation start)
@@ -22,6 +23,12 @@
     inputs: 0,
     inputCallMs: 0, // time spent in gohost.input(): until the bytes are in the ring
   };
+  // The last bytes of the console, to see the shell prompt "/ # " arrive
+  // (t.prompt: the first time the output ends with it).
+  let tail = '';
+  // A typed line waiting for its answer (b.shell).
+  let watch = null;
+  const shellDec = new TextDecoder('utf-8');
   globalThis.__bench = b;
   const mark = (k) => { if (!(k in b.t)) b.t[k] = performance.now(); };
   const dec = new TextDecoder('utf-8');
@@ -67,6 +74,12 @@
   function onConsole(bytes) {
     if (b.received === 0) mark('firstByte');
     b.received += bytes.length;
+    if (shell && (watch !== null || !('prompt' in b.t))) {
+      const s = shellDec.decode(bytes, { stream: true });
+      tail = (tail + s).slice(-8);
+      if (tail.endsWith('/ # ')) mark('prompt');
+      if (watch !== null) answer(s);
+    }
     let start = 0;
     let nl = bytes.indexOf(10);
     if (carry !== null) {
@@ -114,6 +127,35 @@
     };
     term.__benchWrapped = true;
   }
+
+  // shell types line (with gohost.input, as a key event would) and resolves
+  // with the ms from just before the call until want and, after it, the next
+  // prompt "/ # " have arrived on the console after the typed line's echo.
+  // Timed in the page, on the console callback, so the harness's polling
+  // plays no part.
+  function answer(s) {
+    const w = watch;
+    w.text += s;
+    let from = w.text.indexOf(w.echo);
+    from = from < 0 ? 0 : from + w.echo.length;
+    const i = w.text.indexOf(w.want, from);
+    if (i >= 0 && w.text.indexOf('/ # ', i + w.want.length) >= 0) {
+      watch = null;
+      clearTimeout(w.timer);
+      w.resolve(performance.now() - w.t0);
+    }
+  }
+  b.shell = (line, want, timeoutMs) => new Promise((resolve, reject) => {
+    if (watch !== null) { reject(new Error('b.shell: a line is already waiting')); return; }
+    const w = { text: '', want, echo: line.replace(/\r$/, '') + '\r\n', resolve, t0: 0 };
+    w.timer = setTimeout(() => {
+      watch = null;
+      reject(new Error('no answer ' + JSON.stringify(want) + ' to ' + JSON.stringify(line) + ' within ' + timeoutMs + ' ms; console since: ' + JSON.stringify(w.text)));
+    }, timeoutMs);
+    watch = w;
+    w.t0 = performance.now();
+    globalThis.gohost.input(line);
+  });
 
   let host;
   Object.defineProperty(globalThis, 'gohost', {
