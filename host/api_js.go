@@ -47,7 +47,7 @@ type listener struct {
 var EventTypes = []string{"stage", "progress", "console", "log", "error", "stall"}
 
 // bootKeys are the options boot() takes; any other key is refused by name.
-var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling"}
+var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling", "classic"}
 
 type waiter struct {
 	pattern  string // for the timeout's message
