@@ -60,14 +60,14 @@ func Main() {
 			idleForever()
 		}
 		br.Board.Set(self.id, bridge.WorkerJobWait)
-		j, ok := br.Jobs.TakeUnder(ceiling)
+		j, ok := br.Jobs.TakeUnder(ceiling, self.id)
 		if !ok {
 			// Enough workers are idle already: leave, and the main thread
 			// terminates this one. If it cannot be told, stay in the pool.
 			if br.PostText(bridge.EvLeave, self.id, "") {
 				idleForever()
 			}
-			j = br.Jobs.Take()
+			j = br.Jobs.Take(self.id)
 		}
 		runJob(&j)
 	}
