@@ -220,7 +220,7 @@ func TestJobsPushTake(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				j := b.Jobs.Take(uint32(w + 1))
+				j := b.Jobs.Take()
 				if j.Kind == 0 {
 					return
 				}
@@ -259,13 +259,13 @@ func TestJobsCeiling(t *testing.T) {
 	got := make(chan Job)
 	for w := 0; w < ceiling; w++ {
 		go func() {
-			j, ok := b.Jobs.TakeUnder(ceiling, uint32(w+1))
+			j, ok := b.Jobs.TakeUnder(ceiling)
 			assert.True(t, ok)
 			got <- j
 		}()
 	}
 	require.Eventually(t, func() bool { return b.Jobs.Idle() == ceiling }, 5*time.Second, time.Millisecond)
-	_, ok := b.Jobs.TakeUnder(ceiling, 3)
+	_, ok := b.Jobs.TakeUnder(ceiling)
 	assert.False(t, ok, "a third idle worker is above the ceiling")
 	assert.EqualValues(t, ceiling, b.Jobs.Idle(), "leaving does not count as idle")
 
@@ -277,7 +277,7 @@ func TestJobsCeiling(t *testing.T) {
 	require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 2}, nil))
 	require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 3}, nil))
 	// The waiting worker may take slot 2 first; whoever does, both are taken once.
-	j, ok := b.Jobs.TakeUnder(0, 4)
+	j, ok := b.Jobs.TakeUnder(0)
 	require.True(t, ok)
 	other := <-got
 	assert.ElementsMatch(t, []uint32{2, 3}, []uint32{j.Slot, other.Slot})
@@ -412,8 +412,8 @@ func TestCountersNeverWrapWhenOthersMoveBetweenLoads(t *testing.T) {
 		m.at = at
 		m.hook = func() { // one more job, then both taken: head passes the tail read
 			require.True(t, b.Jobs.Push(&Job{Kind: JobTask}, nil))
-			b.Jobs.Take(1)
-			b.Jobs.Take(1)
+			b.Jobs.Take()
+			b.Jobs.Take()
 			require.True(t, b.Jobs.Push(&Job{Kind: JobTask}, nil))
 		}
 		assert.LessOrEqual(t, b.Jobs.Backlog(), small.JobCap)
@@ -429,84 +429,4 @@ func TestCountersNeverWrapWhenOthersMoveBetweenLoads(t *testing.T) {
 		}
 		assert.LessOrEqual(t, r.Len(), r.Cap())
 	}
-}
-
-// takeInOrder starts one waiter per id, each only once the one before it is
-// on the waiter stack, and sends what each takes on got.
-func takeInOrder(t *testing.T, b *Bridge, ids []uint32, got chan<- [2]uint32) {
-	t.Helper()
-	for i, id := range ids {
-		go func() {
-			j := b.Jobs.Take(id)
-			got <- [2]uint32{id, j.Slot}
-		}()
-		require.Eventually(t, func() bool { return b.Jobs.depth() == uint32(i+1) }, 5*time.Second, time.Millisecond)
-	}
-}
-
-// Idle workers are woken last in, first out: the most recently idle worker
-// (warm caches) takes the next job, not the one that has waited longest.
-func TestJobsWakeMostRecentWaiter(t *testing.T) {
-	b := newBridge(t, small)
-	got := make(chan [2]uint32, 3)
-	takeInOrder(t, b, []uint32{1, 2, 3}, got)
-	for _, want := range []uint32{3, 2, 1} {
-		require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: 100 + want}, nil))
-		select {
-		case g := <-got:
-			assert.Equal(t, [2]uint32{want, 100 + want}, g, "the most recent waiter takes the job")
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no waiter took the job for waiter %d", want)
-		}
-	}
-	assert.EqualValues(t, 0, b.Jobs.depth())
-	assert.EqualValues(t, 0, b.Jobs.Idle())
-}
-
-// Two waiters whose ids share a wake word (Waiters apart): a push meant
-// for one may wake the other first, but both jobs are taken and nobody is
-// lost off the stack.
-func TestJobsSharedWakeWordLosesNoWaiter(t *testing.T) {
-	b := newBridge(t, small)
-	got := make(chan [2]uint32, 2)
-	takeInOrder(t, b, []uint32{5, 5 + DefaultWaiters}, got)
-	for i := uint32(1); i <= 2; i++ {
-		require.True(t, b.Jobs.Push(&Job{Kind: JobTask, Slot: i}, nil))
-		select {
-		case <-got:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("job %d was not taken: a waiter was lost", i)
-		}
-	}
-	assert.EqualValues(t, 0, b.Jobs.Idle())
-}
-
-// More waiters than the stack holds: the ones beyond it wait on the tail
-// word, and every job is still taken.
-func TestJobsWaiterStackFull(t *testing.T) {
-	c := small
-	c.Waiters = 4
-	b := newBridge(t, c)
-	const n = 6
-	got := make(chan Job, n)
-	for i := uint32(1); i <= n; i++ {
-		go func() { got <- b.Jobs.Take(i) }()
-	}
-	require.Eventually(t, func() bool { return b.Jobs.Idle() == n }, 10*time.Second, time.Millisecond)
-	assert.EqualValues(t, c.Waiters, b.Jobs.depth())
-	for i := uint32(0); i < n; i++ {
-		for !b.Jobs.Push(&Job{Kind: JobTask, Slot: i}, nil) {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	seen := map[uint32]bool{}
-	for i := 0; i < n; i++ {
-		select {
-		case j := <-got:
-			seen[j.Slot] = true
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%d of %d jobs taken", i, n)
-		}
-	}
-	assert.Len(t, seen, n)
 }

@@ -147,7 +147,7 @@ func FuzzJobs(f *testing.F) {
 					model = append(model, uint32(i))
 				}
 			} else if len(model) > 0 {
-				j := b.Jobs.Take(1)
+				j := b.Jobs.Take()
 				if j.Slot != model[0] || j.TaskName() != "task" {
 					t.Fatalf("took slot %d %q, want %d", j.Slot, j.TaskName(), model[0])
 				}

@@ -3,25 +3,14 @@ package bridge
 // Jobs is the queue of work for pooled workers: bring a CPU up, or run a task
 // for the first time. Producers are the workers executing wasm_start_cpu and
 // wasm_create_and_run_task; consumers are idle workers. Both sides are workers,
-// so one mutex guards the queue.
+// so one mutex guards the queue; idle workers sleep on the tail counter.
 //
-// Idle workers wait last in, first out: each sleeps on a wake word of its own
-// and a push wakes the one that went idle most recently. Its caches are warm
-// (the user program it last ran, already instantiated once in its isolate; its
-// Go heap and code paths), while a worker that has waited longest is usually
-// a pool worker that never ran a task. Waking the longest waiter (one shared
-// word, Atomics.notify's order) made a shell's `ls` 1.8x slower than with no
-// pool at all (cmd/bench realboot), because every command ran on a cold worker.
-//
-// Layout at base: mutex, head, tail, idle (workers waiting), depth (waiters on
-// the stack), padding to 32; the waiter stack (Config.Waiters ids); the wake
-// words (as many; a waiter's at id % Waiters); then Cap records of JobSize
-// bytes.
+// Layout at base: mutex, head, tail, idle (workers waiting), then Cap records
+// of JobSize bytes.
 type Jobs struct {
-	m       Mem
-	base    uint32
-	cap     uint32
-	waiters uint32 // the waiter stack's capacity (Config.Waiters)
+	m    Mem
+	base uint32
+	cap  uint32
 }
 
 // Job kinds.
@@ -41,25 +30,12 @@ type Job struct {
 // JobSize is the size of one record.
 const JobSize = 48
 
-// DefaultWaiters is how many workers can wait on the stack at once unless
-// Config.Waiters says otherwise: twice the browser's worker limit
-// (WorkerLimit in host/ is 512). A waiter that finds the stack full waits on
-// the tail word instead, polling (never expected).
-const DefaultWaiters = 1024
+func jobsSize(capacity uint32) uint32 { return 16 + capacity*JobSize }
 
-func jobsSize(capacity, waiters uint32) uint32 { return 32 + 8*waiters + capacity*JobSize }
+func newJobs(m Mem, base, capacity uint32) Jobs { return Jobs{m, base, capacity} }
 
-func newJobs(m Mem, base, capacity, waiters uint32) Jobs {
-	return Jobs{m, base, capacity, waiters}
-}
-
-func (q Jobs) mu() Mutex { return Mutex{q.m, q.base} }
-func (q Jobs) rec(pos uint32) uint32 {
-	return q.base + 32 + 8*q.waiters + (pos%q.cap)*JobSize
-}
-func (q Jobs) stackAt(i uint32) uint32 { return q.base + 32 + i*4 }
-func (q Jobs) wake(id uint32) uint32   { return q.base + 32 + 4*q.waiters + (id%q.waiters)*4 }
-func (q Jobs) depth() uint32           { return q.m.Load32(q.base + 16) }
+func (q Jobs) mu() Mutex             { return Mutex{q.m, q.base} }
+func (q Jobs) rec(pos uint32) uint32 { return q.base + 16 + (pos%q.cap)*JobSize }
 
 // Idle is the number of workers waiting for a job.
 func (q Jobs) Idle() uint32 { return q.m.Load32(q.base + 12) }
@@ -100,58 +76,15 @@ func (q Jobs) Push(j *Job, setName func(off uint32)) bool {
 		}
 	}
 	q.m.Store32(q.base+8, tail+1)
-	w, popped := q.pop()
 	mu.Unlock()
-	if popped {
-		// Every waiter on the word: two live workers share one only when
-		// their ids are Waiters apart, and the one not popped goes back to
-		// sleep after looking (TakeUnder), so none is lost.
-		q.m.Add32(q.wake(w), 1)
-		q.m.Notify(q.wake(w), ^uint32(0))
-	} else {
-		q.m.Notify(q.base+8, 1) // a waiter that found the stack full
-	}
-	return true
-}
-
-// pop takes the most recent waiter off the stack (mutex held).
-func (q Jobs) pop() (uint32, bool) {
-	d := q.depth()
-	if d == 0 {
-		return 0, false
-	}
-	w := q.m.Load32(q.stackAt(d - 1))
-	q.m.Store32(q.base+16, d-1)
-	return w, true
-}
-
-// listed reports whether waiter id is on the stack (mutex held).
-func (q Jobs) listed(id uint32) bool {
-	for i, d := uint32(0), q.depth(); i < d; i++ {
-		if q.m.Load32(q.stackAt(i)) == id {
-			return true
-		}
-	}
-	return false
-}
-
-// enlist puts waiter id on top of the stack (mutex held; id not on it). It
-// returns false when the stack is full.
-func (q Jobs) enlist(id uint32) bool {
-	d := q.depth()
-	if d >= q.waiters {
-		return false
-	}
-	q.m.Store32(q.stackAt(d), id)
-	q.m.Store32(q.base+16, d+1)
+	q.m.Notify(q.base+8, 1)
 	return true
 }
 
 // Take blocks until a job is available and returns it. While it waits, the
-// worker counts as idle. id names the waiter (a worker id, unique among the
-// live ones; see Jobs).
-func (q Jobs) Take(id uint32) Job {
-	j, _ := q.TakeUnder(NoCeiling, id)
+// worker counts as idle.
+func (q Jobs) Take() Job {
+	j, _ := q.TakeUnder(NoCeiling)
 	return j
 }
 
@@ -161,7 +94,7 @@ const NoCeiling = ^uint32(0)
 // TakeUnder is Take for a pool with a ceiling: a worker that would make more
 // than ceiling workers idle takes nothing and gets ok == false, and should
 // leave the pool. A queued job is always taken, whatever the ceiling.
-func (q Jobs) TakeUnder(ceiling, id uint32) (j Job, ok bool) {
+func (q Jobs) TakeUnder(ceiling uint32) (j Job, ok bool) {
 	mu := q.mu()
 	if q.tryTake(mu, &j) {
 		return j, true
@@ -177,27 +110,11 @@ func (q Jobs) TakeUnder(ceiling, id uint32) (j Job, ok bool) {
 	}
 	defer q.m.Add32(q.base+12, ^uint32(0))
 	for {
-		// Look and enlist under the mutex: a push after this sees the
-		// waiter on the stack and changes its wake word, so the wait below
-		// returns at once if the push came first. A waiter still on the
-		// stack was not popped (its wake was spurious, or meant for another
-		// worker sharing its word): it leaves the job to the one popped for
-		// it and keeps its place. Every push with waiters on the stack pops
-		// one, so a queued job always has a waiter coming for it.
-		mu.Lock()
-		onStack := q.listed(id)
-		if !onStack && q.takeLocked(&j) {
-			mu.Unlock()
+		tail := q.m.Load32(q.base + 8)
+		if q.tryTake(mu, &j) {
 			return j, true
 		}
-		tail, word := q.m.Load32(q.base+8), q.m.Load32(q.wake(id))
-		listed := onStack || q.enlist(id)
-		mu.Unlock()
-		if listed {
-			q.m.Wait32(q.wake(id), word, -1)
-		} else {
-			q.m.Wait32(q.base+8, tail, 50e6)
-		}
+		q.m.Wait32(q.base+8, tail, -1)
 	}
 }
 
@@ -205,11 +122,6 @@ func (q Jobs) TakeUnder(ceiling, id uint32) (j Job, ok bool) {
 func (q Jobs) tryTake(mu Mutex, j *Job) bool {
 	mu.Lock()
 	defer mu.Unlock()
-	return q.takeLocked(j)
-}
-
-// takeLocked is tryTake with the mutex held.
-func (q Jobs) takeLocked(j *Job) bool {
 	head, tail := q.m.Load32(q.base+4), q.m.Load32(q.base+8)
 	if head == tail {
 		return false

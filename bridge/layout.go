@@ -8,9 +8,6 @@ type Config struct {
 	ConsoleOutCap uint32 // power of two
 	ConsoleInCap  uint32 // power of two
 	ControlCap    uint32 // power of two
-	// Waiters is how many idle workers the job queue's waiter stack holds
-	// (0: DefaultWaiters).
-	Waiters uint32
 }
 
 // DefaultConfig is what the page uses.
@@ -75,11 +72,7 @@ func Open(m Mem, c Config, init bool) *Bridge {
 		return at
 	}
 	b.Tasks = newTasks(m, place(tasksSize(c.TaskSlots)), c.TaskSlots)
-	waiters := c.Waiters
-	if waiters == 0 {
-		waiters = DefaultWaiters
-	}
-	b.Jobs = newJobs(m, place(jobsSize(c.JobCap, waiters)), c.JobCap, waiters)
+	b.Jobs = newJobs(m, place(jobsSize(c.JobCap)), c.JobCap)
 	b.ConsoleOut = NewRing(m, place(ringSize(c.ConsoleOutCap)), c.ConsoleOutCap)
 	b.ConsoleIn = NewRing(m, place(ringSize(c.ConsoleInCap)), c.ConsoleInCap)
 	b.Control = NewRing(m, place(ringSize(c.ControlCap)), c.ControlCap)

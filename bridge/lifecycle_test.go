@@ -218,11 +218,11 @@ func (m *lifeModel) parent(self *lifeTask, forks int) {
 
 // worker is worker/run_js.go's pool loop: take a job under the ceiling (or
 // leave), run the task, retire, free the slot, go again.
-func (m *lifeModel) worker(ceiling, id uint32, live *atomic.Int32) {
+func (m *lifeModel) worker(ceiling uint32, live *atomic.Int32) {
 	defer live.Add(-1)
 	ran := false
 	for {
-		j, ok := m.b.Jobs.TakeUnder(ceiling, id)
+		j, ok := m.b.Jobs.TakeUnder(ceiling)
 		if !ok {
 			m.leaves.Add(1)
 			return
@@ -268,7 +268,6 @@ func runLifecycle(t *testing.T, seed int64, forks int, ceiling uint32) *lifeMode
 	spawned := make(chan struct{})
 	go func() {
 		defer close(spawned)
-		var ids uint32
 		for {
 			select {
 			case <-stop:
@@ -277,8 +276,7 @@ func runLifecycle(t *testing.T, seed int64, forks int, ceiling uint32) *lifeMode
 			}
 			if b.Jobs.Backlog() > b.Jobs.Idle() && live.Load() < 40 {
 				live.Add(1)
-				ids++ // never reused, as worker ids
-				go m.worker(ceiling, ids, &live)
+				go m.worker(ceiling, &live)
 			}
 			time.Sleep(20 * time.Microsecond)
 		}

@@ -60,14 +60,14 @@ func Main() {
 			idleForever()
 		}
 		br.Board.Set(self.id, bridge.WorkerJobWait)
-		j, ok := br.Jobs.TakeUnder(ceiling, self.id)
+		j, ok := br.Jobs.TakeUnder(ceiling)
 		if !ok {
 			// Enough workers are idle already: leave, and the main thread
 			// terminates this one. If it cannot be told, stay in the pool.
 			if br.PostText(bridge.EvLeave, self.id, "") {
 				idleForever()
 			}
-			j = br.Jobs.Take(self.id)
+			j = br.Jobs.Take()
 		}
 		runJob(&j)
 	}
