@@ -129,25 +129,29 @@
   }
 
   // shell types line (with gohost.input, as a key event would) and resolves
-  // with the ms from just before the call until want and, after it, the next
-  // prompt "/ # " have arrived on the console after the typed line's echo.
-  // Timed in the page, on the console callback, so the harness's polling
-  // plays no part.
+  // with {ms, runMs}: ms from just before the call until want and, after it,
+  // the next prompt "/ # " have arrived on the console after the typed line's
+  // echo; runMs from the echo's end (the kernel has read the line: the wait
+  // for khvcd's next poll, up to 30 ms even when busy, is behind) to the
+  // same point, which is the command's own cost. Timed in the page, on the
+  // console callback, so the harness's polling plays no part.
   function answer(s) {
     const w = watch;
     w.text += s;
     let from = w.text.indexOf(w.echo);
+    if (from >= 0 && w.echoAt < 0) w.echoAt = performance.now();
     from = from < 0 ? 0 : from + w.echo.length;
     const i = w.text.indexOf(w.want, from);
     if (i >= 0 && w.text.indexOf('/ # ', i + w.want.length) >= 0) {
       watch = null;
       clearTimeout(w.timer);
-      w.resolve(performance.now() - w.t0);
+      const now = performance.now();
+      w.resolve({ ms: now - w.t0, runMs: w.echoAt < 0 ? -1 : now - w.echoAt });
     }
   }
   b.shell = (line, want, timeoutMs) => new Promise((resolve, reject) => {
     if (watch !== null) { reject(new Error('b.shell: a line is already waiting')); return; }
-    const w = { text: '', want, echo: line.replace(/\r$/, '') + '\r\n', resolve, t0: 0 };
+    const w = { text: '', want, echo: line.replace(/\r$/, '') + '\r\n', resolve, t0: 0, echoAt: -1 };
     w.timer = setTimeout(() => {
       watch = null;
       reject(new Error('no answer ' + JSON.stringify(want) + ' to ' + JSON.stringify(line) + ' within ' + timeoutMs + ' ms; console since: ' + JSON.stringify(w.text)));
