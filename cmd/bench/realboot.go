@@ -92,8 +92,8 @@ func (b *Bench) realbootRun(classic bool, idle time.Duration) (string, error) {
 	if idle > 0 {
 		b.add("rb_idle"+sfx, idleMs)
 	}
-	return fmt.Sprintf("realboot %s: prompt %.0f ms, echo %.1f ms, first ls %.0f ms, ls %.0f ms (%.1f ms after the echo), after %v idle %.0f ms",
-		sfx[1:], r.T["prompt"], Summarise(echo).Median, lsFirst, Summarise(ls).Median, Summarise(lsRun).Median, idle, idleMs), nil
+	return fmt.Sprintf("realboot %s: prompt %.0f ms, echo %.1f ms, first ls %.0f ms, ls %.0f ms (%.1f ms after the echo: %.1f), after %v idle %.0f ms",
+		sfx[1:], r.T["prompt"], Summarise(echo).Median, lsFirst, Summarise(ls).Median, Summarise(lsRun).Median, lsRun, idle, idleMs), nil
 }
 
 // measureRealboot runs the realboot page loads of run i, default and
