@@ -59,19 +59,30 @@ func noteBoard(seen map[uint32]boardSeen, r bridge.WorkerRecord, now time.Time) 
 var HangAfter = 10 * time.Second
 
 // hangWatch notices a machine that stopped answering. It fires once per
-// episode, and again only after progress resumed.
+// episode, and again only after progress resumed; Resumed reports that
+// progress once per fired episode, so the page can take back "not answering".
 type hangWatch struct {
 	inConsumed, jobHead uint32
 	inSince, jobSince   time.Time
-	fired               bool
+	inSwitches          uint32 // task switches when input began to wait
+	fired, resumed      bool
 }
 
-// check looks at the input ring (bytes waiting, bytes consumed so far) and
-// the job queue (jobs waiting, head position) at now, and returns why the
-// machine looks hung, or "".
-func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead uint32) string {
+// check looks at the input ring (bytes waiting, bytes consumed so far), the
+// job queue (jobs waiting, head position) and the task switch counter at now,
+// and returns why the machine looks hung, or "".
+//
+// Input left unread while tasks go on switching is reported too, with that
+// said: the kernel stops reading the console when the terminal's buffer is
+// full and the program in the foreground does not read (a long paste into
+// `sleep`), which is not a hang, but neither the spec nor the facts let the
+// host tell it from a console thread that no longer runs.
+func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead, switches uint32) string {
 	// Progress: the kernel read input, or a worker took a job.
 	if inConsumed != w.inConsumed || jobHead != w.jobHead {
+		if w.fired {
+			w.resumed = true
+		}
 		w.fired = false
 	}
 	// Each clock starts when something is first seen waiting with no
@@ -80,7 +91,7 @@ func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead uin
 		w.inSince = time.Time{}
 	}
 	if inLen > 0 && w.inSince.IsZero() {
-		w.inSince = now
+		w.inSince, w.inSwitches = now, switches
 	}
 	if backlog == 0 || jobHead != w.jobHead {
 		w.jobSince = time.Time{}
@@ -94,7 +105,11 @@ func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead uin
 	}
 	var why []string
 	if inLen > 0 && now.Sub(w.inSince) >= HangAfter {
-		why = append(why, fmt.Sprintf("%d bytes of console input have waited %v unread by the kernel", inLen, now.Sub(w.inSince).Round(time.Second)))
+		s := fmt.Sprintf("%d bytes of console input have waited %v unread by the kernel", inLen, now.Sub(w.inSince).Round(time.Second))
+		if n := switches - w.inSwitches; n > 0 {
+			s += fmt.Sprintf(" while its tasks went on switching (%d switches): the program in the foreground may not be reading (a full terminal buffer), or the console thread is stuck", n)
+		}
+		why = append(why, s)
 	}
 	if backlog > 0 && now.Sub(w.jobSince) >= HangAfter {
 		why = append(why, fmt.Sprintf("%d jobs (new tasks or CPUs) have waited %v for a worker", backlog, now.Sub(w.jobSince).Round(time.Second)))
@@ -104,6 +119,14 @@ func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead uin
 	}
 	w.fired = true
 	return strings.Join(why, "; ")
+}
+
+// Resumed reports, once, that a machine the watchdog fired on has made
+// progress since (input read, or a job taken).
+func (w *hangWatch) Resumed() bool {
+	r := w.resumed
+	w.resumed = false
+	return r
 }
 
 func hex32(v uint32) string { return fmt.Sprintf("0x%x", v) }

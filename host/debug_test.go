@@ -14,16 +14,50 @@ import (
 func TestHangWatchInputUnread(t *testing.T) {
 	var w hangWatch
 	t0 := time.Unix(1000, 0)
-	assert.Empty(t, w.check(t0, 0, 100, 0, 5), "nothing waiting")
-	assert.Empty(t, w.check(t0.Add(time.Second), 3, 100, 0, 5), "input just arrived")
-	assert.Empty(t, w.check(t0.Add(HangAfter), 3, 100, 0, 5), "unread for less than HangAfter (since t0+1s)")
-	why := w.check(t0.Add(HangAfter+2*time.Second), 3, 100, 0, 5)
+	assert.Empty(t, w.check(t0, 0, 100, 0, 5, 0), "nothing waiting")
+	assert.Empty(t, w.check(t0.Add(time.Second), 3, 100, 0, 5, 0), "input just arrived")
+	assert.Empty(t, w.check(t0.Add(HangAfter), 3, 100, 0, 5, 0), "unread for less than HangAfter (since t0+1s)")
+	why := w.check(t0.Add(HangAfter+2*time.Second), 3, 100, 0, 5, 0)
 	assert.Contains(t, why, "3 bytes of console input have waited 11s unread")
-	assert.Empty(t, w.check(t0.Add(HangAfter+3*time.Second), 3, 100, 0, 5), "fires once per episode")
+	assert.Empty(t, w.check(t0.Add(HangAfter+3*time.Second), 3, 100, 0, 5, 0), "fires once per episode")
 	// The kernel reads again: progress re-arms it.
-	assert.Empty(t, w.check(t0.Add(20*time.Second), 0, 103, 0, 5))
-	assert.Empty(t, w.check(t0.Add(21*time.Second), 1, 103, 0, 5))
-	assert.NotEmpty(t, w.check(t0.Add(32*time.Second), 1, 103, 0, 5), "a second episode fires again")
+	assert.Empty(t, w.check(t0.Add(20*time.Second), 0, 103, 0, 5, 0))
+	assert.Empty(t, w.check(t0.Add(21*time.Second), 1, 103, 0, 5, 0))
+	assert.NotEmpty(t, w.check(t0.Add(32*time.Second), 1, 103, 0, 5, 0), "a second episode fires again")
+}
+
+// After the watchdog fired, the first progress is reported once, and only
+// for a fired episode.
+func TestHangWatchResumed(t *testing.T) {
+	var w hangWatch
+	t0 := time.Unix(1000, 0)
+	w.check(t0, 2, 50, 0, 0, 7)
+	assert.False(t, w.Resumed(), "nothing fired")
+	require.NotEmpty(t, w.check(t0.Add(HangAfter), 2, 50, 0, 0, 7))
+	w.check(t0.Add(HangAfter+time.Second), 2, 50, 0, 0, 7)
+	assert.False(t, w.Resumed(), "still unread")
+	w.check(t0.Add(HangAfter+2*time.Second), 0, 52, 0, 0, 7)
+	assert.True(t, w.Resumed(), "the kernel read the input")
+	assert.False(t, w.Resumed(), "reported once")
+	w.check(t0.Add(HangAfter+3*time.Second), 0, 60, 0, 0, 7)
+	assert.False(t, w.Resumed(), "progress without a fired episode is not a resumption")
+}
+
+// Input unread while tasks still switch is reported with what that may mean
+// (a program not reading, the terminal buffer full); with no switch at all it
+// is not.
+func TestHangWatchSaysWhetherTasksStillSwitch(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	var w hangWatch
+	w.check(t0, 4, 0, 0, 0, 100)
+	why := w.check(t0.Add(HangAfter), 4, 0, 0, 0, 130)
+	assert.Contains(t, why, "4 bytes of console input have waited 10s unread by the kernel while its tasks went on switching (30 switches)")
+	assert.Contains(t, why, "may not be reading")
+	var v hangWatch
+	v.check(t0, 4, 0, 0, 0, 100)
+	why = v.check(t0.Add(HangAfter), 4, 0, 0, 0, 100)
+	assert.Contains(t, why, "4 bytes of console input have waited 10s unread by the kernel")
+	assert.NotContains(t, why, "switching")
 }
 
 func TestHangWatchSlowReaderIsNotAHang(t *testing.T) {
@@ -32,20 +66,20 @@ func TestHangWatchSlowReaderIsNotAHang(t *testing.T) {
 	// A long paste the kernel reads 16 bytes per poll: input always waits,
 	// but the consumed count moves, so this is never a hang.
 	for i := 0; i < 100; i++ {
-		assert.Empty(t, w.check(t0.Add(time.Duration(i)*time.Second), 5000, uint32(16*i), 0, 0))
+		assert.Empty(t, w.check(t0.Add(time.Duration(i)*time.Second), 5000, uint32(16*i), 0, 0, 0))
 	}
 }
 
 func TestHangWatchJobUntaken(t *testing.T) {
 	var w hangWatch
 	t0 := time.Unix(1000, 0)
-	assert.Empty(t, w.check(t0, 0, 0, 1, 40))
-	assert.Empty(t, w.check(t0.Add(5*time.Second), 0, 0, 1, 40))
-	assert.Contains(t, w.check(t0.Add(HangAfter), 0, 0, 1, 40), "1 jobs (new tasks or CPUs) have waited 10s for a worker")
+	assert.Empty(t, w.check(t0, 0, 0, 1, 40, 0))
+	assert.Empty(t, w.check(t0.Add(5*time.Second), 0, 0, 1, 40, 0))
+	assert.Contains(t, w.check(t0.Add(HangAfter), 0, 0, 1, 40, 0), "1 jobs (new tasks or CPUs) have waited 10s for a worker")
 	// Jobs taken one after another keep the head moving: no hang.
 	var v hangWatch
 	for i := 0; i < 60; i++ {
-		assert.Empty(t, v.check(t0.Add(time.Duration(i)*time.Second), 0, 0, 2, uint32(i)))
+		assert.Empty(t, v.check(t0.Add(time.Duration(i)*time.Second), 0, 0, 2, uint32(i), 0))
 	}
 }
 
