@@ -73,3 +73,25 @@ func TestHangWatchdog(t *testing.T) {
 	assert.Contains(t, pfText(tab, "stage"), "Not answering")
 	assert.Equal(t, 1, len(Eval[[]any](tab, `__pf.events.filter((e) => e.type === 'stall')`)), "one report per episode")
 }
+
+// A kernel that leaves typed input unread for longer than the watchdog's
+// 10 s and then reads it: the stall is reported once, then taken back (a log
+// line, the stage sent again, the status bar no longer "Not answering").
+func TestHangWatchdogTakesItBack(t *testing.T) {
+	tab := confTab(t, 120*time.Second, conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60", "input_delay=16"), nil)
+	tab.WaitJS("the input scenario's ready line", `globalThis.gohost && gohost.output().includes('CONF input ready PASS')`, 45*time.Second)
+	Eval[any](tab, `gohost.input('ab~')`)
+	tab.WaitJS("the watchdog's stall event", `__pf.events.some((e) => e.type === 'stall')`, 30*time.Second)
+	assert.Contains(t, Eval[string](tab, `__pf.events.find((e) => e.type === 'stall').ev.reason`), "3 bytes of console input have waited")
+	assert.Contains(t, pfText(tab, "stage"), "Not answering")
+
+	tab.WaitJS("the machine answering again", `__pf.events.some((e) => e.type === 'log' && String(e.ev).includes('answering again'))`, 30*time.Second)
+	after := Eval[[]string](tab, `(() => { const e = __pf.events, i = e.findIndex((x) => x.type === 'stall');
+	  return e.slice(i + 1).filter((x) => x.type === 'stage').map((x) => x.ev.stage); })()`)
+	require.NotEmpty(t, after, "the stage is sent again after the stall")
+	assert.Contains(t, []string{"running", "ready"}, after[0])
+	assert.NotContains(t, pfText(tab, "stage"), "Not answering")
+	out := tab.waitDone(30 * time.Second)
+	assert.Regexp(t, `CONF input got 61 ?62 ?7e`, out, "the input was read, none lost")
+	assert.Equal(t, 1, len(Eval[[]any](tab, `__pf.events.filter((e) => e.type === 'stall')`)))
+}

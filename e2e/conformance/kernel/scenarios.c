@@ -136,8 +136,13 @@ static void scen_input(void)
 	int timeout_s = cmdline_int("input_timeout", 20);
 	int over = 0, neg = 0, empties = 0, got_total = 0, done = 0;
 	u64 max_empty = 0;
+	int delay_s = cmdline_int("input_delay", 0);
 	if (interactive)
 		check("input", "ready", 1, "until=%02x timeout_s=%d", until, timeout_s);
+	/* a kernel that leaves typed input unread for a while (the hang
+	   watchdog's test: it must fire, then take it back) */
+	if (interactive && delay_s > 0)
+		atomic_sleep_ns((s64)delay_s * 1000000000LL);
 	u64 end = now() + (u64)timeout_s * 1000000000ULL;
 	int polls = interactive ? 0x7fffffff : 20;
 	for (int i = 0; i < polls && !done; i++) {
