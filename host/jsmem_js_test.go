@@ -12,10 +12,7 @@ import (
 // The main thread's Mem drives the same bridge protocols through JS Atomics
 // on a real shared WebAssembly.Memory.
 func TestJSMemBridge(t *testing.T) {
-	c := bridge.Config{TaskSlots: 16, JobCap: 4, ConsoleOutCap: 64, ConsoleInCap: 64, ControlCap: 256}
-	mem := js.Global().Get("WebAssembly").Get("Memory").New(map[string]any{"initial": c.Pages(), "maximum": c.Pages(), "shared": true})
-	jm := newJSMem(mem.Get("buffer"))
-	b := bridge.Open(jm, c, true)
+	jm, b := newJSBridge()
 
 	require.True(t, b.PostText(bridge.EvLog, 7, "héllo"))
 	ev, ok := b.NextEvent()
@@ -37,4 +34,13 @@ func TestJSMemBridge(t *testing.T) {
 	b.SetCPU(2, s)
 	assert.Equal(t, 1, b.OnlineCPUs())
 	assert.EqualValues(t, 0x12340, b.Tasks.Task(b.CPUSlot(2)))
+}
+
+// newJSBridge lays a small bridge over a new shared WebAssembly.Memory,
+// reached through the main thread's Mem.
+func newJSBridge() (*jsMem, *bridge.Bridge) {
+	c := bridge.Config{TaskSlots: 16, JobCap: 4, ConsoleOutCap: 64, ConsoleInCap: 64, ControlCap: 256}
+	mem := js.Global().Get("WebAssembly").Get("Memory").New(map[string]any{"initial": c.Pages(), "maximum": c.Pages(), "shared": true})
+	jm := newJSMem(mem.Get("buffer"))
+	return jm, bridge.Open(jm, c, true)
 }

@@ -6,18 +6,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/linuxwasm/gohost/bridge"
 )
 
 // A worker that rings the doorbell while the main thread is serving (after
 // the round read the control ring and the console) must wake the next wait
 // at once, not after its quarter-second timeout.
 func TestArmKeepsARingDuringService(t *testing.T) {
-	c := bridge.Config{TaskSlots: 16, JobCap: 4, ConsoleOutCap: 64, ConsoleInCap: 64, ControlCap: 256}
-	mem := js.Global().Get("WebAssembly").Get("Memory").New(map[string]any{"initial": c.Pages(), "maximum": c.Pages(), "shared": true})
-	jm := newJSMem(mem.Get("buffer"))
-	m := &Machine{br: bridge.Open(jm, c, true), jm: jm}
+	jm, b := newJSBridge()
+	m := &Machine{br: b, jm: jm}
 	woke := make(chan time.Time, 1)
 	m.wake = js.FuncOf(func(js.Value, []js.Value) any { woke <- time.Now(); return nil })
 	defer m.wake.Release()
