@@ -40,13 +40,38 @@ func (m *Machine) arm(seen uint32) {
 }
 
 // waitAsync calls m.wake once i32[index] changes from value or timeoutMs
-// passes (Atomics.waitAsync), or right away if it differs already.
+// passes (Atomics.waitAsync), or soon if it differs already.
 func (m *Machine) waitAsync(i32 js.Value, index uint32, value int32, timeoutMs int) {
 	r := js.Global().Get("Atomics").Call("waitAsync", i32, index, value, timeoutMs)
 	if r.Get("async").Bool() {
 		r.Get("value").Call("then", m.wake)
 	} else {
-		js.Global().Call("queueMicrotask", m.wake)
+		m.soon()
+	}
+}
+
+// soon calls m.wake as a new task of the page's event loop (a message to
+// itself on a MessageChannel), never as a microtask: while the kernel prints
+// without pause the doorbell has always changed by the end of a round, and a
+// chain of microtasks would never let the page run its own tasks (the
+// terminal's write callbacks the flow control waits for, rendering, input),
+// which stalled the 8 MiB output benchmark for good. A channel message is
+// not throttled like a chained setTimeout.
+func (m *Machine) soon() {
+	if m.soonPorts[1].IsUndefined() {
+		ch := js.Global().Get("MessageChannel").New()
+		m.soonPorts = [2]js.Value{ch.Get("port1"), ch.Get("port2")}
+		m.soonPorts[0].Set("onmessage", m.wake)
+	}
+	m.soonPorts[1].Call("postMessage", nil)
+}
+
+// closeSoon lets go of soon's channel (the machine stopped).
+func (m *Machine) closeSoon() {
+	if !m.soonPorts[1].IsUndefined() {
+		m.soonPorts[0].Set("onmessage", nil)
+		m.soonPorts[0].Call("close")
+		m.soonPorts = [2]js.Value{}
 	}
 }
 

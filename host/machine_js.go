@@ -94,9 +94,10 @@ type Machine struct {
 	silentSaid bool
 	transcript *Transcript
 	wake       js.Func
-	tick       js.Value  // an Int32Array on a SharedArrayBuffer nothing notifies: a timer (see arm)
-	serial     int       // tells this machine's workers from earlier machines'
-	busyAt     time.Time // when jobs last waited or workers were starting
+	tick       js.Value    // an Int32Array on a SharedArrayBuffer nothing notifies: a timer (see arm)
+	soonPorts  [2]js.Value // the MessageChannel soon posts on: the receiving and the sending port (loop_js.go)
+	serial     int         // tells this machine's workers from earlier machines'
+	busyAt     time.Time   // when jobs last waited or workers were starting
 
 	hang      hangWatch            // the hang watchdog (debug.go)
 	boardAt   time.Time            // when the workers' board was last read
@@ -263,6 +264,7 @@ func (m *Machine) start() {
 			// The one waitAsync still pending when the machine stopped: let go
 			// of the callbacks so a discarded machine (memories, modules) can
 			// be collected.
+			m.closeSoon()
 			m.wake.Release()
 			return nil
 		}

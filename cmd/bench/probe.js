@@ -161,14 +161,19 @@
     globalThis.gohost.input(line);
   });
 
-  let host;
+  let host, hooked = false;
   Object.defineProperty(globalThis, 'gohost', {
     configurable: true,
     enumerable: true,
     get() { return host; },
     set(v) {
       host = v;
-      if (!v || typeof v.boot !== 'function') return;
+      if (!v || typeof v.boot !== 'function' || hooked) return;
+      // Once: gohost.js sets globalThis.gohost twice (the host's object,
+      // then its wrapper, which calls the first one's methods, the boot
+      // wrapper below included), and a second console subscription counted
+      // every byte twice, so the output benchmark never saw xterm.js catch up.
+      hooked = true;
       mark('hostReady');
       wrapTerm();
       const boot = v.boot;
