@@ -51,12 +51,12 @@ func (m *Machine) waitAsync(i32 js.Value, index uint32, value int32, timeoutMs i
 }
 
 // soon calls m.wake as a new task of the page's event loop (a message to
-// itself on a MessageChannel), never as a microtask: while the kernel prints
-// without pause the doorbell has always changed by the end of a round, and a
-// chain of microtasks would never let the page run its own tasks (the
-// terminal's write callbacks the flow control waits for, rendering, input),
-// which stalled the 8 MiB output benchmark for good. A channel message is
-// not throttled like a chained setTimeout.
+// itself on a MessageChannel), never as a microtask: if the kernel rang
+// during every round, a chain of microtasks would never let the page run its
+// own tasks (the terminal's write callbacks the flow control waits for,
+// rendering, input). Reading the doorbell before the round (arm) makes such
+// rounds more frequent than they were. A channel message is not throttled
+// like a chained setTimeout.
 func (m *Machine) soon() {
 	if m.soonPorts[1].IsUndefined() {
 		ch := js.Global().Get("MessageChannel").New()
