@@ -59,7 +59,7 @@ func noteBoard(seen map[uint32]boardSeen, r bridge.WorkerRecord, now time.Time) 
 var HangAfter = 10 * time.Second
 
 // hangWatch notices a machine that stopped answering. It fires once per
-// episode, and again only after progress resumed; Resumed reports that
+// episode, and again only after progress resumed; takeResumed reports that
 // progress once per fired episode, so the page can take back "not answering".
 type hangWatch struct {
 	inConsumed, jobHead uint32
@@ -121,9 +121,9 @@ func (w *hangWatch) check(now time.Time, inLen, inConsumed, backlog, jobHead, sw
 	return strings.Join(why, "; ")
 }
 
-// Resumed reports, once, that a machine the watchdog fired on has made
+// takeResumed reports, once, that a machine the watchdog fired on has made
 // progress since (input read, or a job taken).
-func (w *hangWatch) Resumed() bool {
+func (w *hangWatch) takeResumed() bool {
 	r := w.resumed
 	w.resumed = false
 	return r

@@ -22,7 +22,7 @@ func (m *Machine) watchHang() {
 	m.noteBoards(now)
 	in, jobs := m.br.ConsoleIn, m.br.Jobs
 	why := m.hang.check(now, in.Len(), in.Consumed(), jobs.Backlog(), jobs.Head(), m.br.Switches())
-	if m.hang.Resumed() {
+	if m.hang.takeResumed() {
 		// Take back "not answering": say so, and give the page the stage
 		// again (it showed the stall in its place).
 		m.ev.Log("the machine is answering again")

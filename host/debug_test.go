@@ -32,15 +32,15 @@ func TestHangWatchResumed(t *testing.T) {
 	var w hangWatch
 	t0 := time.Unix(1000, 0)
 	w.check(t0, 2, 50, 0, 0, 7)
-	assert.False(t, w.Resumed(), "nothing fired")
+	assert.False(t, w.takeResumed(), "nothing fired")
 	require.NotEmpty(t, w.check(t0.Add(HangAfter), 2, 50, 0, 0, 7))
 	w.check(t0.Add(HangAfter+time.Second), 2, 50, 0, 0, 7)
-	assert.False(t, w.Resumed(), "still unread")
+	assert.False(t, w.takeResumed(), "still unread")
 	w.check(t0.Add(HangAfter+2*time.Second), 0, 52, 0, 0, 7)
-	assert.True(t, w.Resumed(), "the kernel read the input")
-	assert.False(t, w.Resumed(), "reported once")
+	assert.True(t, w.takeResumed(), "the kernel read the input")
+	assert.False(t, w.takeResumed(), "reported once")
 	w.check(t0.Add(HangAfter+3*time.Second), 0, 60, 0, 0, 7)
-	assert.False(t, w.Resumed(), "progress without a fired episode is not a resumption")
+	assert.False(t, w.takeResumed(), "progress without a fired episode is not a resumption")
 }
 
 // Input unread while tasks still switch is reported with what that may mean

@@ -11,6 +11,14 @@ import (
 	"github.com/linuxwasm/gohost/bridge"
 )
 
+// round is one service round and the wait for the next: the doorbell is read
+// before the round, so that a ring during it is not lost (see arm).
+func (m *Machine) round() {
+	seen := m.br.Doorbell()
+	m.service()
+	m.arm(seen)
+}
+
 // arm waits for the doorbell without blocking: Atomics.waitAsync resolves when
 // a worker rings it, or after a quarter second so pending input and the pool
 // are looked after even when the guest is quiet. seen is the doorbell's value

@@ -268,15 +268,13 @@ func (m *Machine) start() {
 			m.wake.Release()
 			return nil
 		}
-		if err := guard("host", func() error { seen := m.br.Doorbell(); m.service(); m.arm(seen); return nil }); err != nil {
+		if err := guard("host", func() error { m.round(); return nil }); err != nil {
 			m.fail(err)
 		}
 		return nil
 	})
 	m.spawn(bridge.RolePrimary)
-	seen := m.br.Doorbell()
-	m.service() // fills the pool
-	m.arm(seen)
+	m.round() // the first one fills the pool
 }
 
 func (m *Machine) halt(reason string) {
