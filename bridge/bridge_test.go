@@ -331,6 +331,29 @@ func TestControlEventsWrapAndConcurrent(t *testing.T) {
 	}
 }
 
+// An event that cannot be posted (the ring stays full, the main thread does
+// not drain it) is not simply gone: the bridge records that one of its kind
+// was lost, so a lost panic or CPU stop still reaches the main thread.
+func TestControlEventLostIsRecorded(t *testing.T) {
+	b := newBridge(t, small)
+	for b.PostText(EvLog, 1, "fill the ring up") && b.Control.Free() >= eventHeader+16 {
+	}
+	n, kinds := b.Lost()
+	require.Zero(t, n)
+	require.Zero(t, kinds)
+	bell := b.Doorbell()
+	require.False(t, b.PostText(EvPanic, 1, "a panic that finds no room"))
+	n, kinds = b.Lost()
+	assert.EqualValues(t, 1, n)
+	assert.EqualValues(t, 1<<EvPanic, kinds)
+	assert.NotEqual(t, bell, b.Doorbell(), "the main thread is rung about the loss")
+
+	b.SetState(StateStopping)
+	require.False(t, b.PostText(EvLog, 1, "after the stop"))
+	n, _ = b.Lost()
+	assert.EqualValues(t, 1, n, "a post refused because the machine stops is not a loss")
+}
+
 func TestClockNeverGoesBack(t *testing.T) {
 	b := newBridge(t, small)
 	assert.EqualValues(t, 100, b.Clock(100))

@@ -81,12 +81,33 @@ func (b *Bridge) Post(kind, arg, n uint32, fill CopyFunc) bool {
 			b.Ring()
 			return true
 		}
-		if try >= 100 || b.State() == StateStopping {
+		if b.State() == StateStopping {
+			return false // the machine is going down; the page no longer listens
+		}
+		if try >= 100 {
+			b.lose(kind)
 			return false
 		}
 		b.Ring()
 		r.WaitRead(r.Consumed(), 10_000_000)
 	}
+}
+
+// lose records a dropped event, so that the main thread learns of it even
+// though the event itself could not be delivered (a lost panic or CPU stop
+// would otherwise leave the page waiting for a machine that has stopped).
+func (b *Bridge) lose(kind uint32) {
+	b.M.Add32(offLost, 1)
+	if kind < 32 {
+		b.M.Or32(offLostKind, 1<<kind)
+	}
+	b.Ring()
+}
+
+// Lost reports how many control events were dropped so far and which kinds
+// (bit 1<<kind), for the main thread.
+func (b *Bridge) Lost() (count, kinds uint32) {
+	return b.M.Load32(offLost), b.M.Load32(offLostKind)
 }
 
 // PostText sends an event with a Go string payload.
@@ -124,4 +145,22 @@ func (b *Bridge) NextEvent() (Event, bool) {
 	r.Discard(total)
 	b.M.Notify(r.HeadAddr(), 1<<30)
 	return ev, true
+}
+
+// Leave tells the main thread that worker id leaves the pool (EvLeave) and
+// then marks its board record stopped. The order is the point: the main
+// thread may terminate a worker only once it can hold no bridge lock, and the
+// control mutex is released only after the event is already visible (Post
+// publishes the ring's tail, then unlocks). A worker terminated on EvLeave
+// alone could die between the two and leave the mutex held for good, so
+// every later post (task start, panic, CPU stop) would block forever. The
+// board's stopped state, stored after Post returned, is the main thread's
+// signal that terminating is safe. It reports false if the event could not be
+// posted (the worker should then stay in the pool).
+func (b *Bridge) Leave(id uint32) bool {
+	if !b.PostText(EvLeave, id, "") {
+		return false
+	}
+	b.Board.Set(id, WorkerStopped)
+	return true
 }

@@ -29,7 +29,9 @@ const (
 	offCreated  = 20 // tasks created (statistics)
 	offClock    = 24 // u64 last clock value handed out (8-aligned)
 	offCPUs     = 32 // 64 words: slot+1 of each CPU's idle task (0: offline)
-	headerSize  = 32 + 64*4
+	offLost     = offCPUs + 64*4 // control events dropped because the ring stayed full
+	offLostKind = offLost + 4    // bit 1<<kind set for every kind of event dropped
+	headerSize  = offLostKind + 4
 )
 
 // Magic marks an initialised bridge memory.

@@ -62,6 +62,13 @@ func (mu Mutex) Lock() {
 	}
 }
 
+// Held reports whether some worker holds the mutex (for checks and dumps:
+// the answer may be stale at once).
+func (mu Mutex) Held() bool { return mu.m.Load32(mu.off) != 0 }
+
+// Addr is the mutex word's offset in the bridge memory.
+func (mu Mutex) Addr() uint32 { return mu.off }
+
 // Unlock releases the mutex.
 func (mu Mutex) Unlock() {
 	if mu.m.Xchg32(mu.off, 0) == 2 {

@@ -62,7 +62,7 @@ func (m *Machine) DebugState() *DebugState {
 	}
 	now := time.Now()
 	m.noteBoards(now)
-	d := &DebugState{Stage: m.stage, Bridge: m.br.Snapshot(), Starting: m.starting,
+	d := &DebugState{Stage: m.stage, Bridge: m.br.Snapshot(), Starting: m.pool.Starting(),
 		Stock: len(m.assets.stock.started), PendingInput: len(m.pendingIn)}
 	if !m.started.IsZero() {
 		d.UptimeMs = now.Sub(m.started).Milliseconds()

@@ -4,6 +4,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"syscall/js"
 	"time"
@@ -109,15 +110,13 @@ func (m *Machine) service() {
 		m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
 	}
 	m.flushInput()
-	backlog := int(m.br.Jobs.Backlog())
-	if n := SpawnCount(backlog, int(m.br.Jobs.Idle()), m.starting, len(m.workers), m.opts.PoolFloor); n > 0 && !m.stopping {
-		for i := 0; i < n; i++ {
-			m.spawn("pool")
-		}
+	m.servePool()
+	if m.stopped {
+		return
 	}
-	if backlog > 0 || m.starting > 0 {
+	if m.br.Jobs.Backlog() > 0 || m.pool.Starting() > 0 {
 		m.busyAt = time.Now()
-	} else if m.opts.PoolFloor > 0 {
+	} else if m.pool.Floor() > 0 {
 		// Quiet: keep a few started workers for the next burst, and once the
 		// machine has been quiet for a while let go of what the first burst
 		// did not use.
@@ -136,7 +135,7 @@ func (m *Machine) handle(ev bridge.Event) {
 	case bridge.EvLog:
 		m.ev.Log(m.workerName(ev.Arg) + ": " + text)
 	case bridge.EvReady:
-		m.starting--
+		m.pool.Ready(ev.Arg) // false: given up on as failed to start, and up after all
 	case bridge.EvTaskStart:
 		if w := m.workers[ev.Arg]; w != nil {
 			w.task = text
@@ -146,10 +145,9 @@ func (m *Machine) handle(ev bridge.Event) {
 			w.task = "idle"
 		}
 	case bridge.EvLeave:
-		if w := m.workers[ev.Arg]; w != nil {
-			w.w.Call("terminate")
-			delete(m.workers, ev.Arg)
-		}
+		// Not terminated yet: it may still hold the control mutex it posted
+		// this under. servePool terminates it once its board says stopped.
+		m.pool.Leave(ev.Arg)
 	case bridge.EvStopCPU:
 		// Panic, halt, reboot and power-off all stop the other CPUs first. Give
 		// the kernel a moment to say which it was.
@@ -178,6 +176,50 @@ func (m *Machine) handle(ev bridge.Event) {
 	case bridge.EvWorkerDied:
 		m.drainConsole()
 		m.fail(fmt.Errorf("%s failed: %s", m.workerName(ev.Arg), text))
+	}
+}
+
+// servePool terminates the workers that left the pool and can hold no lock
+// any more, notices control events the workers had to drop, and starts the
+// workers queued jobs and the pool's floor need.
+func (m *Machine) servePool() {
+	for _, id := range m.pool.Departed(m.br.Board) {
+		m.terminate(id)
+	}
+	m.checkLost()
+	if m.stopped {
+		return
+	}
+	n, gaveUp := m.pool.Spawn(time.Now(), m.br.Board, int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), len(m.workers))
+	for _, id := range gaveUp {
+		if w := m.workers[id]; w != nil {
+			w.task = "did not start"
+		}
+		m.ev.Log(fmt.Sprintf("worker %d did not start within %v: another is started in its place", id, m.pool.StartBound))
+	}
+	if m.stopping {
+		return
+	}
+	for i := 0; i < n; i++ {
+		m.spawn("pool")
+	}
+}
+
+// checkLost reads the bridge's record of control events the workers dropped
+// (a control ring that stayed full for a second). Most are only log lines or
+// status; a lost panic, halt, CPU stop or worker failure means the machine
+// has stopped without the page being told, so it is stopped here.
+func (m *Machine) checkLost() {
+	n, kinds := m.br.Lost()
+	if n == m.lost {
+		return
+	}
+	m.ev.Log(fmt.Sprintf("%d control events were dropped: the control ring stayed full", n-m.lost))
+	m.lost = n
+	const fatalKinds = 1<<bridge.EvPanic | 1<<bridge.EvHalt | 1<<bridge.EvWorkerDied | 1<<bridge.EvStopCPU
+	if kinds&fatalKinds != 0 && !m.stopping {
+		m.drainConsole()
+		m.fail(errors.New("the machine stopped, but its report (a panic, halt or worker failure) was lost because the control ring stayed full: see the console"))
 	}
 }
 

@@ -82,8 +82,9 @@ type Machine struct {
 	// programs are the initramfs's user programs compiled for every worker.
 	programs []bridge.Program
 
-	workers  map[uint32]*workerRec
-	starting int
+	workers map[uint32]*workerRec
+	pool    *Pool // which pool workers to start, which are starting, which may be terminated
+	lost    uint32 // control events the workers reported dropped, as last seen
 
 	flowing    bool // the last drain found bulk output: poll on a timer
 	final      map[string]any
@@ -106,7 +107,8 @@ type Machine struct {
 
 // NewMachine prepares a machine; Boot starts it.
 func NewMachine(opts Options, assets *Assets, ev Events, t *Transcript) *Machine {
-	return &Machine{opts: opts, ev: ev, assets: assets, workers: map[uint32]*workerRec{}, transcript: t}
+	return &Machine{opts: opts, ev: ev, assets: assets, workers: map[uint32]*workerRec{}, transcript: t,
+		pool: NewPool(opts.PoolFloor, opts.PoolCeiling)}
 }
 
 func (m *Machine) setStage(s, detail string) {
@@ -312,6 +314,7 @@ func (m *Machine) Stop() {
 	for id, w := range m.workers {
 		w.w.Call("terminate")
 		delete(m.workers, id)
+		m.pool.Forget(id)
 	}
 	// Drop this machine's JS objects (memories, modules, buffers) now: Go
 	// holds them through js.Values that JS can only free once Go's garbage

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"syscall/js"
+	"time"
 
 	"github.com/linuxwasm/gohost/bridge"
 )
@@ -84,7 +85,7 @@ func (m *Machine) spawn(role string) {
 		KernelModule: m.kernel, HostmemModule: m.helpers.hostmem, ShimsModule: m.helpers.shims,
 		Memory: m.memory, Bridge: m.bmem,
 		HostImports: m.info.HostImports, SysStubs: stubs,
-		PoolCeiling: PoolCeiling(m.opts.PoolFloor, m.opts.PoolCeiling),
+		PoolCeiling: m.pool.Ceiling(),
 		Programs:    m.programs,
 	}
 	if role == bridge.RolePrimary {
@@ -92,7 +93,7 @@ func (m *Machine) spawn(role string) {
 		m.workers[id] = &workerRec{w: w, task: "CPU 0 (boot)"}
 	} else {
 		m.workers[id] = &workerRec{w: w, task: "starting"}
-		m.starting++
+		m.pool.Spawned(id, time.Now())
 	}
 	msg := start.Message()
 	w.Call("postMessage", msg)
@@ -124,4 +125,13 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 	}
 	m.fail(fmt.Errorf("%s died: %s", m.workerName(id), msg))
 	return nil
+}
+
+// terminate ends one worker the pool has let go of.
+func (m *Machine) terminate(id uint32) {
+	if w := m.workers[id]; w != nil {
+		w.w.Call("terminate")
+		delete(m.workers, id)
+	}
+	m.pool.Forget(id)
 }

@@ -39,6 +39,8 @@ func wasmStopCPU(cpu uint32) {
 	defer recoverTo("wasm_stop_cpu", nil)
 	// The guest is going down (panic, halt, reboot, power-off). The main thread
 	// decides what it was once the kernel has had its say; no dialog, ever.
+	// A dropped event is recorded by the bridge as lost, and the main thread
+	// stops the machine on it (Machine.checkLost).
 	br.PostText(bridge.EvStopCPU, cpu, "")
 }
 

@@ -53,6 +53,8 @@ func Main() {
 		idleForever()
 	}
 	br.Board.Claim(self.id, bridge.WorkerJobWait)
+	// Dropped only if the control ring stays full for a second: the main
+	// thread's pool then sees this worker's board record instead (Pool.Spawn).
 	br.PostText(bridge.EvReady, self.id, "")
 	ceiling := uint32(start.Get(bridge.KeyPoolCeiling).Int())
 	for {
@@ -60,11 +62,16 @@ func Main() {
 			idleForever()
 		}
 		br.Board.Set(self.id, bridge.WorkerJobWait)
+		// An idle worker waits for a job as long as it takes: it holds no
+		// lock while it waits, and the main thread may terminate it only
+		// after it left (bridge.Leave) or when the machine stops.
 		j, ok := br.Jobs.TakeUnder(ceiling)
 		if !ok {
 			// Enough workers are idle already: leave, and the main thread
-			// terminates this one. If it cannot be told, stay in the pool.
-			if br.PostText(bridge.EvLeave, self.id, "") {
+			// terminates this one once its board says stopped (bridge.Leave:
+			// never while it could hold a bridge lock). If it cannot be
+			// told, stay in the pool.
+			if br.Leave(self.id) {
 				idleForever()
 			}
 			j = br.Jobs.Take()
@@ -128,8 +135,11 @@ func runPrimary() {
 	switch r.Code {
 	case 0:
 		// _start returns only when it could not grow memory by 16 pages.
-		br.SetState(bridge.StateStopping)
+		// The event first: a post gives up at once in the stopping state.
+		// Should it be dropped (a control ring full for a second), the main
+		// thread still learns of it from the bridge's lost-event record.
 		br.PostText(bridge.EvHalt, 0, "the kernel could not allocate 16 pages of memory")
+		br.SetState(bridge.StateStopping)
 	case CodePanic:
 	default:
 		afterKernelUnwind(r)
@@ -144,6 +154,9 @@ func runJob(j *bridge.Job) {
 	var r Result
 	switch j.Kind {
 	case bridge.JobCPU:
+		// EvTaskStart and EvTaskEnd only label the worker in the status
+		// panel; the board record says the same, so a dropped one costs a
+		// stale label and nothing else.
 		br.PostText(bridge.EvTaskStart, self.id, "CPU "+strconv.Itoa(int(j.A))+" [idle] ("+hex(j.B)+")")
 		r = call(slotStartSecondary, j.C)
 		if r.Code == 0 {
@@ -464,7 +477,13 @@ func pushJob(j *bridge.Job, name uint32) {
 	if name != 0 {
 		setName = func(off uint32) { hostmem.CopyIn(off, name, 16) }
 	}
+	// The queue is full only while the pool catches up, which the main
+	// thread keeps doing while the machine runs; once it stops, nothing will
+	// take the job, so the wait ends there.
 	for !br.Jobs.Push(j, setName) {
+		if br.State() == bridge.StateStopping {
+			idleForever()
+		}
 		br.Board.Set(self.id, bridge.WorkerQueueWait)
 		br.Ring()
 		br.Sleep(1_000_000) // the queue is full: let the pool catch up
@@ -473,7 +492,11 @@ func pushJob(j *bridge.Job, name uint32) {
 	br.Ring() // the main thread keeps the pool filled
 }
 
+// logf sends a log line. A line dropped because the control ring stayed full
+// is counted by the bridge, and the main thread says how many were lost.
 func logf(s string) { br.PostText(bridge.EvLog, self.id, s) }
 
-// fatal reports a host failure in this worker to the page.
+// fatal reports a host failure in this worker to the page. Should the event
+// be dropped, the bridge records that an EvWorkerDied was lost and the main
+// thread stops the machine all the same (Machine.checkLost).
 func fatal(s string) { br.PostText(bridge.EvWorkerDied, self.id, s) }
