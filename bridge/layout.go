@@ -22,13 +22,13 @@ var DefaultConfig = Config{
 // Header words (byte offsets).
 const (
 	offMagic    = 0
-	offDoorbell = 4  // bumped (and notified) whenever the main thread has work
-	offState    = 8  // machine state, see State*
-	offWorkers  = 12 // counter handing out worker ids
-	offSwitches = 16 // context switches performed (statistics)
-	offCreated  = 20 // tasks created (statistics)
-	offClock    = 24 // u64 last clock value handed out (8-aligned)
-	offCPUs     = 32 // 64 words: slot+1 of each CPU's idle task (0: offline)
+	offDoorbell = 4              // bumped (and notified) whenever the main thread has work
+	offState    = 8              // machine state, see State*
+	offWorkers  = 12             // counter handing out worker ids
+	offSwitches = 16             // context switches performed (statistics)
+	offCreated  = 20             // tasks created (statistics)
+	offClock    = 24             // u64 last clock value handed out (8-aligned)
+	offCPUs     = 32             // 64 words: slot+1 of each CPU's idle task (0: offline)
 	offLost     = offCPUs + 64*4 // control events dropped because the ring stayed full
 	offLostKind = offLost + 4    // bit 1<<kind set for every kind of event dropped
 	headerSize  = offLostKind + 4

@@ -83,7 +83,7 @@ type Machine struct {
 	programs []bridge.Program
 
 	workers map[uint32]*workerRec
-	pool    *Pool // which pool workers to start, which are starting, which may be terminated
+	pool    *Pool  // which pool workers to start, which are starting, which may be terminated
 	lost    uint32 // control events the workers reported dropped, as last seen
 
 	flowing    bool // the last drain found bulk output: poll on a timer
