@@ -33,8 +33,17 @@ func LoadAssets(url string) *Assets {
 	a := &Assets{done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
-		wa := js.Global().Get("WebAssembly")
-		a.Worker, a.err = await(wa.Call("compileStreaming", js.Global().Call("fetch", url)))
+		p := js.Undefined()
+		if abs, ok := absURL(url); ok {
+			p = prefetchedCompile(abs) // the page's early.js started it
+		}
+		if !p.IsUndefined() {
+			a.Worker, a.err = await(p)
+		}
+		if a.Worker.IsUndefined() || a.err != nil {
+			wa := js.Global().Get("WebAssembly")
+			a.Worker, a.err = await(wa.Call("compileStreaming", js.Global().Call("fetch", url)))
+		}
 		if a.err != nil {
 			a.err = fmt.Errorf("cannot load the worker program %s: %v (run make build)", url, a.err)
 			return
@@ -45,6 +54,16 @@ func LoadAssets(url string) *Assets {
 		}
 	}()
 	return a
+}
+
+// absURL resolves url against the page's address, as early.js keys its
+// downloads.
+func absURL(url string) (string, bool) {
+	var abs string
+	err := try(func() {
+		abs = js.Global().Get("URL").New(url, js.Global().Get("location").Get("href")).Get("href").String()
+	})
+	return abs, err == nil
 }
 
 // open starts a download, or takes the one the page started for the same

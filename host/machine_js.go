@@ -145,6 +145,11 @@ func (m *Machine) Boot() (err error) {
 	if err := m.loadKernel(); err != nil {
 		return err
 	}
+	select {
+	case <-m.assets.done:
+		m.stockForBoot()
+	default: // the stock is made once the worker program is compiled
+	}
 	d := <-initrdCh
 	if d.err != nil {
 		return d.err
@@ -160,6 +165,7 @@ func (m *Machine) Boot() (err error) {
 	if m.assets.err != nil {
 		return m.assets.err
 	}
+	m.stockForBoot() // if the worker program was compiled after the kernel
 	if m.stopped {
 		return errors.New("stopped")
 	}
@@ -167,8 +173,9 @@ func (m *Machine) Boot() (err error) {
 	return nil
 }
 
-// makeStock: the page's first pooled boot makes the stock of started
-// workers, while the kernel downloads and compiles.
+// makeStock: the page's first pooled boot starts the workers CPU 0 and the
+// first kthread will run on while the kernel downloads and compiles (no
+// more: they would compete with the compile; StockSizes).
 func (m *Machine) makeStock() {
 	if m.opts.PoolFloor <= 0 {
 		return
@@ -177,9 +184,17 @@ func (m *Machine) makeStock() {
 		<-m.assets.done
 		if m.assets.err == nil && !m.assets.stocked {
 			m.assets.stocked = true
-			m.assets.stock.fill(initialStock)
+			m.assets.stock.fill(earlyStock)
 		}
 	}()
+}
+
+// stockForBoot tops the stock up for the boot's first burst of kthreads,
+// once the kernel is compiled and the compile no longer needs the cores.
+func (m *Machine) stockForBoot() {
+	if m.opts.PoolFloor > 0 && m.assets.err == nil {
+		m.assets.stock.fill(bootStock)
+	}
 }
 
 // download is one fetched file, as Go bytes and as a JS Uint8Array.

@@ -123,3 +123,25 @@ func (p *Pool) Departed(board BoardReader) []uint32 {
 
 // Leaving is the number of workers that left but are not yet terminated.
 func (p *Pool) Leaving() int { return len(p.leaving) }
+
+// StockSizes is how many started workers (Go running, no machine yet) the
+// page keeps, by phase, for a browser reporting cores hardware threads.
+//
+//   - early: made while the kernel downloads and compiles. The kernel's
+//     compile is the longest job before the first console line and runs on
+//     the browser's compile threads; every Go runtime started meanwhile
+//     takes a core from it. Only CPU 0's worker and the first kthread's
+//     are worth that.
+//   - boot: made once the kernel is compiled, for the boot's first burst
+//     (about 40 kthreads, one after another, each waiting for a worker):
+//     a worker started on demand costs its Go start-up (tens of
+//     milliseconds, more on busy cores) on the kernel's critical path.
+//     Starting more at once than there are cores to start them only
+//     queues them, so it grows with the cores, up to 12.
+//   - quiet: kept once a machine is quiet, for the next command.
+func StockSizes(cores int) (early, boot, quiet int) {
+	if cores < 1 {
+		cores = 1
+	}
+	return 2, min(12, 4*cores), 2
+}

@@ -117,3 +117,15 @@ func TestPoolFloorAndCeiling(t *testing.T) {
 	n, _ = p.Spawn(now, fakeBoard{}, 0, 0, 4)
 	assert.Equal(t, 1, n)
 }
+
+func TestStockSizes(t *testing.T) {
+	early, boot, quiet := StockSizes(2)
+	assert.Equal(t, 2, early, "CPU 0's worker and the first kthread's, no more during the compile")
+	assert.Equal(t, 8, boot)
+	assert.Equal(t, 2, quiet)
+	_, boot, _ = StockSizes(16)
+	assert.Equal(t, 12, boot, "at most 12")
+	early, boot, _ = StockSizes(0)
+	assert.Equal(t, 2, early)
+	assert.Equal(t, 4, boot, "an unknown core count counts as one")
+}

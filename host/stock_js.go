@@ -16,10 +16,16 @@ import (
 // boot downloads and compiles the kernel, so that the workers a boot
 // needs first (CPU 0, the pool, the kernel's first kthreads, each of which the
 // kernel waits for) only have to instantiate the kernel.
-const (
-	initialStock = 12 // made at the first pooled boot: its first burst of workers
-	quietStock   = 2  // kept once a machine is quiet
-)
+// How many, and when: StockSizes (pool.go), from the browser's core count.
+var earlyStock, bootStock, quietStock = StockSizes(hardwareConcurrency())
+
+func hardwareConcurrency() int {
+	n := js.Global().Get("navigator").Get("hardwareConcurrency")
+	if n.Type() != js.TypeNumber {
+		return 1
+	}
+	return n.Int()
+}
 
 // stockTrimAfter is how long a machine must be quiet before the stock is cut
 // back to quietStock.

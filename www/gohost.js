@@ -138,7 +138,11 @@ async function start(base) {
     };
     window.addEventListener('gohost-ready', onReady, { once: true });
     const go = new Go();
-    WebAssembly.compileStreaming(fetch(new URL('gohost.wasm', base).href))
+    // The page's early.js may have started compiling it already.
+    const url = new URL('gohost.wasm', base).href;
+    const early = globalThis.gohostPrefetch ? globalThis.gohostPrefetch.compiled(url) : undefined;
+    Promise.resolve(early)
+      .then((module) => module || WebAssembly.compileStreaming(fetch(url)))
       .then((module) => {
         bindHostmemImports(module, go.importObject);
         return WebAssembly.instantiate(module, go.importObject);

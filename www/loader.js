@@ -667,6 +667,7 @@ import * as userFiles from './userfiles.js';
     // The URL parameters are the host's to parse (host/params.go).
     const p = host.parseParams(location.search, location.href);
     if (p.problems.length) {
+      if (globalThis.gohostPrefetch) globalThis.gohostPrefetch.cancel();
       showError({ title: 'Invalid URL parameters', message: p.message, details: p.problems });
       return;
     }
@@ -681,36 +682,17 @@ import * as userFiles from './userfiles.js';
       }
     }
     setStage('download', 'Looking for the kernel…');
-    // Both downloads start now and run while the host starts: the host's
-    // boot takes these pending responses (gohostPrefetch.take) instead of
-    // fetching again. Their status lines answer "is there a kernel?".
-    // The kernel also starts compiling as it arrives, on a clone of its
-    // response (the clone keeps the URL: the code cache can serve a reload);
-    // the host checks it and uses the compiled module (gohostPrefetch.compiled).
-    const early = new Map();
-    const compiling = new Map();
-    for (const url of [state.opts.kernel, state.opts.initrd]) {
-      let p = fetch(url);
-      if (url === state.opts.kernel) {
-        p = p.then((resp) => {
-          if (resp.ok && /^application\/wasm\b/i.test(resp.headers.get('content-type') || '')) {
-            const c = WebAssembly.compileStreaming(resp.clone());
-            c.catch(() => {}); // a module that does not compile is the host's to report
-            compiling.set(url, c);
-          }
-          return resp;
-        });
-      }
-      p.catch(() => {}); // a failure is reported below or by the host, not as unhandled
-      early.set(url, p);
-    }
-    globalThis.gohostPrefetch = {
-      take(url) { const p = early.get(url); early.delete(url); return p; },
-      compiled(url) { const c = compiling.get(url); compiling.delete(url); return c; },
-    };
+    // Both downloads started with the page (early.js), the kernel compiling
+    // as it arrives; the host's boot takes them (gohostPrefetch.take and
+    // .compiled) instead of fetching again. Their status lines answer "is
+    // there a kernel?". Should early.js have guessed other URLs than the
+    // host resolved (it reads the parameters more simply), they are
+    // fetched now.
+    const pf = globalThis.gohostPrefetch;
     for (const [which, url] of [['kernel', state.opts.kernel], ['initrd', state.opts.initrd]]) {
-      const r = await early.get(url).then((resp) => ({ ok: resp.ok, status: resp.status }), (err) => ({ ok: false, error: err.message }));
-      if (!r.ok) { await showNoKernel(which, url, r); return; }
+      const pending = (pf && pf.peek(url)) || fetch(url, { method: 'HEAD' });
+      const r = await pending.then((resp) => ({ ok: resp.ok, status: resp.status }), (err) => ({ ok: false, error: err.message }));
+      if (!r.ok) { if (pf) pf.cancel(); await showNoKernel(which, url, r); return; }
     }
     await kept;
     wireHost(host);
