@@ -1,7 +1,6 @@
 package host
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -462,8 +461,7 @@ func (a *API) waitFor(args []js.Value) any {
 		pattern, _ = v.String()
 	} else {
 		s, _ := safejs.Safe(pat).String()
-		b, _ := json.Marshal(s)
-		pattern = string(b)
+		pattern = strconv.Quote(s)
 	}
 	// A string is looked for only in the text added since the last check
 	// (with an overlap); a RegExp, which may span anything, sees the whole text.
