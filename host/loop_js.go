@@ -110,21 +110,11 @@ func (m *Machine) service() {
 		m.drainConsoleUpTo(ConsoleBacklogMax - m.ev.ConsoleBacklog())
 	}
 	m.flushInput()
-	m.servePool()
+	m.checkLost()
 	if m.stopped {
 		return
 	}
-	if m.br.Jobs.Backlog() > 0 || m.pool.Starting() > 0 {
-		m.busyAt = time.Now()
-	} else if m.pool.Floor() > 0 {
-		// Quiet: keep a few started workers for the next burst, and once the
-		// machine has been quiet for a while let go of what the first burst
-		// did not use.
-		m.assets.stock.fill(quietStock)
-		if time.Since(m.busyAt) > stockTrimAfter {
-			m.assets.stock.trim(quietStock)
-		}
-	}
+	m.servePool()
 	m.watchStall()
 	m.watchHang()
 }
@@ -176,32 +166,6 @@ func (m *Machine) handle(ev bridge.Event) {
 	case bridge.EvWorkerDied:
 		m.drainConsole()
 		m.fail(fmt.Errorf("%s failed: %s", m.workerName(ev.Arg), text))
-	}
-}
-
-// servePool terminates the workers that left the pool and can hold no lock
-// any more, notices control events the workers had to drop, and starts the
-// workers queued jobs and the pool's floor need.
-func (m *Machine) servePool() {
-	for _, id := range m.pool.Departed(m.br.Board) {
-		m.terminate(id)
-	}
-	m.checkLost()
-	if m.stopped {
-		return
-	}
-	n, gaveUp := m.pool.Spawn(time.Now(), m.br.Board, int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), len(m.workers))
-	for _, id := range gaveUp {
-		if w := m.workers[id]; w != nil {
-			w.task = "did not start"
-		}
-		m.ev.Log(fmt.Sprintf("worker %d did not start within %v: another is started in its place", id, m.pool.StartBound))
-	}
-	if m.stopping {
-		return
-	}
-	for i := 0; i < n; i++ {
-		m.spawn("pool")
 	}
 }
 

@@ -127,6 +127,39 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 	return nil
 }
 
+// servePool terminates the workers that left the pool and can hold no lock
+// any more, starts the workers queued jobs and the pool's floor need (Pool
+// decides), and keeps the stock of started workers for the next burst.
+func (m *Machine) servePool() {
+	for _, id := range m.pool.Departed(m.br.Board) {
+		m.terminate(id)
+	}
+	n, gaveUp := m.pool.Spawn(time.Now(), m.br.Board, int(m.br.Jobs.Backlog()), int(m.br.Jobs.Idle()), len(m.workers))
+	for _, id := range gaveUp {
+		if w := m.workers[id]; w != nil {
+			w.task = "did not start"
+		}
+		m.ev.Log(fmt.Sprintf("worker %d did not start within %v: another is started in its place", id, m.pool.StartBound))
+	}
+	if m.stopping {
+		return
+	}
+	for i := 0; i < n; i++ {
+		m.spawn("pool")
+	}
+	if m.br.Jobs.Backlog() > 0 || m.pool.Starting() > 0 {
+		m.busyAt = time.Now()
+	} else if m.pool.Floor() > 0 {
+		// Quiet: keep a few started workers for the next burst, and once the
+		// machine has been quiet for a while let go of what the first burst
+		// did not use.
+		m.assets.stock.fill(quietStock)
+		if time.Since(m.busyAt) > stockTrimAfter {
+			m.assets.stock.trim(quietStock)
+		}
+	}
+}
+
 // terminate ends one worker the pool has let go of.
 func (m *Machine) terminate(id uint32) {
 	if w := m.workers[id]; w != nil {

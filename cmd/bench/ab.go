@@ -73,6 +73,7 @@ func (b *Bench) runAB(specs []string, n int, conf string, words string) error {
 			}
 			s := samples[v.name]
 			s["host API ready (ms)"] = append(s["host API ready (ms)"], r.T["hostReady"])
+			s["first console byte (ms)"] = append(s["first console byte (ms)"], r.T["firstByte"])
 			s["ready line (ms)"] = append(s["ready line (ms)"], r.T["ready"])
 			s["CONF DONE (ms)"] = append(s["CONF DONE (ms)"], r.T["done"])
 			s["downloaded: stage compile (ms)"] = append(s["downloaded: stage compile (ms)"], r.T["stage_compile"])
