@@ -46,15 +46,6 @@ function startGo(d) {
   // see an exception.
   const TRAP = 5;
   const go = new Go();
-  // GOGC: a worker's Go heap holds little that lives (a task's state, a
-  // program cache), but at the default GOGC=100 Go collects only once the
-  // heap reaches 4 MiB, and wasm memory never shrinks: every worker that
-  // ever allocated that much keeps it resident, and there are dozens of
-  // workers (one per task). At 25 the floor is 1 MiB; the hot paths
-  // (switches, console, clock) do not allocate, so collections stay rare.
-  // (The variable rather than runtime/debug, which would add 80 KB to the
-  // worker program.)
-  go.env = Object.assign({}, go.env, { GOGC: '25' });
   go.importObject.gohost_mem = forwarder.exports;
   go.importObject.gohost_js = {
     call(slot, a, b, c, dd, ee) {
