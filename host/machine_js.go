@@ -137,9 +137,6 @@ func (m *Machine) Boot() (err error) {
 	go func() {
 		var d download
 		d.err = guard("initrd download", func() (e error) { d.b, d.u, e = m.fetch(m.opts.InitrdURL, "initrd"); return e })
-		if d.err == nil && !m.opts.Classic {
-			d.progs = compilePrograms(d.b) // while the kernel downloads
-		}
 		initrdCh <- d
 	}()
 	if err := m.loadKernel(); err != nil {
@@ -157,7 +154,15 @@ func (m *Machine) Boot() (err error) {
 	if err := m.prepareInitrd(d); err != nil {
 		return err
 	}
-	m.programs = awaitPrograms(d.progs)
+	if !m.opts.Classic {
+		// The initramfs's programs compile now, beside CPU 0's boot, not
+		// during the kernel's compile (which they slowed) and not before
+		// the boot (they used to be awaited before CPU 0 started: the
+		// first exec comes only late in a boot). Workers started once they
+		// are compiled get them in their start message; one started
+		// before compiles what it execs itself.
+		m.collectPrograms(compilePrograms(d.b))
+	}
 	if err := m.createMemories(); err != nil {
 		return err
 	}
@@ -199,10 +204,9 @@ func (m *Machine) stockForBoot() {
 
 // download is one fetched file, as Go bytes and as a JS Uint8Array.
 type download struct {
-	b     []byte
-	u     js.Value
-	err   error
-	progs []pendingProgram
+	b   []byte
+	u   js.Value
+	err error
 }
 
 // loadKernel downloads the kernel while the browser compiles it, checks its

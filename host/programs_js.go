@@ -61,16 +61,21 @@ func isUserProgram(b []byte) bool {
 	return p+9 <= len(b) && string(b[p:p+9]) == "\x08dylink.0"
 }
 
-// awaitPrograms collects the compiled modules; failures are left out.
-func awaitPrograms(ps []pendingProgram) []bridge.Program {
-	var out []bridge.Program
-	for _, p := range ps {
-		mod, err := await(p.promise)
-		if err == nil {
-			out = append(out, bridge.Program{Key: p.key, Module: mod})
+// collectPrograms adds each program to the machine's list once it is
+// compiled (spawn hands the list to every new worker); failures are left
+// out. It does not wait.
+func (m *Machine) collectPrograms(ps []pendingProgram) {
+	go func() {
+		for _, p := range ps {
+			mod, err := await(p.promise)
+			if m.stopped {
+				return
+			}
+			if err == nil {
+				m.programs = append(m.programs, bridge.Program{Key: p.key, Module: mod})
+			}
 		}
-	}
-	return out
+	}()
 }
 
 var noop js.Func
