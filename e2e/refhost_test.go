@@ -71,3 +71,22 @@ func TestRefHostRealboot(t *testing.T) {
 	require.False(t, strings.Contains(strings.Join(Eval[[]string](tab, `globalThis.refhost.logs()`), "\n"), "error"),
 		"host log: %v", Eval[[]string](tab, `globalThis.refhost.logs()`))
 }
+
+// The bench's "real boot path" boots these scenarios on the reference host
+// as its denominator: they must pass there too (clone children compiling
+// their parent's program, exec reload, a corrupt program ending in SIGILL).
+func TestRefHostBootScenarios(t *testing.T) {
+	if !hasConformance {
+		t.Skip("conformance kernel not built (e2e/conformance/testdata)")
+	}
+	tab := newTabIn(t, browserCtx, 3*time.Minute)
+	params := conformanceParams(conformanceCmdline(t, "boot,console,init,clone,exec"))
+	params.Set("kernel", devserver.RealKernelURL)
+	tab.Navigate(devserver.RefHostURL, params)
+	tab.WaitJS("CONF DONE on the reference host", `globalThis.refhost && /CONF DONE \d+ \d+/.test(`+refOutput+`)`, 2*time.Minute)
+	out := Eval[string](tab, refOutput)
+	requireAllPassed(t, out)
+	for _, check := range []string{"CONF boot ", "CONF console ", "CONF init ", "CONF clone ", "CONF exec "} {
+		require.Contains(t, out, check, "scenario ran")
+	}
+}
