@@ -202,6 +202,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rel == "" {
 			rel = "index.html"
 		}
+		// The original host's server sent a malformed Cache-Control, so the
+		// browser reused its files (worker script included) without asking
+		// again; the model gets the same, instead of a revalidation per
+		// new Worker. Test servers start fresh browsers: nothing goes stale.
+		w.Header().Set("Cache-Control", "max-age=600")
 		h.serveRoot(w, r, h.refhost, "refhost:", rel)
 		return
 	case strings.HasPrefix(p, ConformanceURL):

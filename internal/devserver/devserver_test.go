@@ -320,6 +320,9 @@ func TestRefHostOnlyWhenConfigured(t *testing.T) {
 		require.Equal(t, 200, resp.StatusCode, p)
 		assert.Equal(t, "same-origin", resp.Header.Get("Cross-Origin-Opener-Policy"), p)
 		assert.Contains(t, body(t, resp), want, p)
+		if p != "/" {
+			assert.Equal(t, "max-age=600", resp.Header.Get("Cache-Control"), "reused without revalidation, as the original's files were")
+		}
 	}
 	f.refuses(t, "h", "/refhost/.hidden", "/refhost/../index.html")
 
