@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/linuxwasm/gohost/e2e/conformance"
+	"github.com/linuxwasm/gohost/e2e/refhost"
 	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
 )
@@ -68,6 +69,7 @@ func run(m *testing.M) int {
 		Initrd:          os.Getenv("E2E_INITRD"),
 		Conformance:     conformance.Dir(),
 		ConformanceReal: realKernel,
+		RefHost:         refhost.Dir(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -214,8 +214,7 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 		_ = b.ff.CloseTab(c, tab)
 	}()
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic),
-		"__SHELL__", "false").Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__SHELL__", "false").Replace(probeJS)
 	if err := b.ff.AddPreloadScript(ctx, tab, src); err != nil {
 		return nil, fmt.Errorf("set up tab: %w", err)
 	}
@@ -234,7 +233,7 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 	pred := `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
 	read := func() (*PageRun, error) {
 		var r PageRun
-		err := b.ff.Eval(ctx, tab, `Object.assign({}, globalThis.__bench || {}, {status: globalThis.gohost ? gohost.status() : {}})`, &r)
+		err := b.ff.Eval(ctx, tab, `globalThis.__bench ? JSON.parse(JSON.stringify(__bench.collect("/conformance/vmlinux.wasm"))) : {}`, &r)
 		if err != nil {
 			return nil, fmt.Errorf("read probe: %w", err)
 		}

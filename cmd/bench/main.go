@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/linuxwasm/gohost/e2e/conformance"
+	"github.com/linuxwasm/gohost/e2e/refhost"
 	"github.com/linuxwasm/gohost/internal/browsertest"
 	"github.com/linuxwasm/gohost/internal/devserver"
 	"github.com/linuxwasm/gohost/internal/firefox"
@@ -214,6 +215,9 @@ func (b *Bench) measure(n, heavyN int) error {
 	if _, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline("conf=boot"), PoolFloor: 4, Timeout: 2 * time.Minute}); err != nil {
 		return fmt.Errorf("warm-up (padded kernel): %w", err)
 	}
+	if _, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline("conf=boot"), Host: HostRef, Timeout: 2 * time.Minute}); err != nil {
+		return fmt.Errorf("warm-up (reference host, padded kernel): %w", err)
+	}
 	for i := 0; i < n; i++ {
 		// realboot first: its idle wait lets the machine settle a little
 		// for the pages after it, never the other way round.
@@ -243,23 +247,22 @@ func (b *Bench) measure(n, heavyN int) error {
 		}
 
 		// The real boot path (issue 11): the conformance kernel padded to
-		// a real kernel's size, the host's default boot against the
-		// original host's behaviour (classic: whole download, then check
-		// and compile, no shared programs; poolFloor 0: no pool, no stock),
-		// alternated, renderer PSS at CONF DONE.
-		for _, classic := range [][]bool{{false, true}, {true, false}}[i%2] {
-			floor, sfx := 4, ".default"
-			if classic {
-				floor, sfx = 0, ".classic"
+		// a real kernel's size, gohost's default boot against the
+		// reference host (e2e/refhost, a model of the original JavaScript
+		// host), alternated, renderer PSS at CONF DONE.
+		for _, host := range [][]string{{HostGohost, HostRef}, {HostRef, HostGohost}}[i%2] {
+			floor, sfx := 4, hostSuffix(host)
+			if host == HostRef {
+				floor = 0
 			}
 			t0 := time.Now()
-			r, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline(bootScenarios), PoolFloor: floor, Classic: classic, Memory: true, Timeout: 2 * time.Minute})
+			r, err := b.runPage(PageOpts{Kernel: realKernel, Cmdline: b.cmdline(bootScenarios), PoolFloor: floor, Host: host, Memory: true, Timeout: 2 * time.Minute})
 			if err != nil {
-				return fmt.Errorf("real boot path (%s): %w", sfx[1:], err)
+				return fmt.Errorf("real boot path (%s): %w", hostName(host), err)
 			}
 			b.add("real_done"+sfx, r.T["done"])
 			b.add("real_mem"+sfx, float64(r.PSSTotalKB)/1024)
-			logf("run %d/%d real boot path %s: CONF DONE %.0f ms, PSS %.0f MiB (%s)", i+1, n, sfx[1:], r.T["done"], float64(r.PSSTotalKB)/1024, time.Since(t0).Round(time.Millisecond))
+			logf("run %d/%d real boot path %s: CONF DONE %.0f ms, PSS %.0f MiB (%s)", i+1, n, hostName(host), r.T["done"], float64(r.PSSTotalKB)/1024, time.Since(t0).Round(time.Millisecond))
 		}
 
 		t0 := time.Now()
@@ -465,22 +468,6 @@ type figDef struct {
 }
 
 var figDefs = []figDef{
-	{"rb_prompt.default", "realboot: navigation to the shell prompt, 30 MB kernel (default: pool 4)", "ms", 0, false},
-	{"rb_prompt.classic", "realboot: navigation to the shell prompt (classic, poolFloor 0)", "ms", 0, false},
-	{"rb_echo.default", "realboot: echo hi round trip, builtin, median of 5 (default)", "ms", 0, false}, // no target: mostly khvcd's 20-30 ms poll period (README)
-	{"rb_echo.classic", "realboot: echo hi round trip, builtin, median of 5 (classic, poolFloor 0)", "ms", 0, false},
-	{"rb_ls_first.default", "realboot: first ls, fork+exec+CPU 3 up (default)", "ms", 0, false},
-	{"rb_ls_first.classic", "realboot: first ls, fork+exec+CPU 3 up (classic, poolFloor 0)", "ms", 0, false},
-	{"rb_ls.default", "realboot: ls round trip, fork+exec 1.6 MB program, median of 4 (default)", "ms", 0, false},
-	{"rb_ls.classic", "realboot: ls round trip, fork+exec 1.6 MB program, median of 4 (classic, poolFloor 0)", "ms", 0, false},
-	{"rb_ls_run.default", "realboot: ls from its echo (line read) to the prompt, no poll wait, median of 4 (default)", "ms", 0, false},
-	{"rb_ls_run.classic", "realboot: ls from its echo (line read) to the prompt, no poll wait, median of 4 (classic, poolFloor 0)", "ms", 0, false},
-	{"rb_idle.default", "realboot: echo round trip after idle (-idle, khvcd backed off) (default)", "ms", 0, false},
-	{"rb_idle.classic", "realboot: echo round trip after idle (-idle, khvcd backed off) (classic, poolFloor 0)", "ms", 0, false},
-	{"real_done.default", "real boot path: CONF DONE, 30 MB kernel (default: pool 4, streaming, shared programs)", "ms", 0, false},
-	{"real_done.classic", "real boot path: CONF DONE, 30 MB kernel (classic, poolFloor 0: the original's behaviour)", "ms", 0, false},
-	{"real_mem.default", "real boot path: renderer PSS at CONF DONE (default)", "MiB", 0, false},
-	{"real_mem.classic", "real boot path: renderer PSS at CONF DONE (classic, poolFloor 0)", "MiB", 0, false},
 	{"boot_ready.pool4", "boot to ready line (poolFloor 4)", "ms", 0, false},
 	{"boot_ready.pool0", "boot to ready line (poolFloor 0)", "ms", 0, false},
 	{"boot_done.pool4", "boot to CONF DONE, " + bootScenarios + " (poolFloor 4)", "ms", 0, false},
@@ -512,6 +499,45 @@ var figDefs = []figDef{
 	{"mem_pool16", "renderer PSS after boot, poolFloor 16", "MiB", 0, false},
 	{"mem_per_worker", "renderer PSS per idle pooled worker", "MiB", 2.5, false},
 	{"mem_plain_worker", "renderer PSS per plain JS worker (wasm_exec.js only, no Go)", "MiB", 0, false},
+}
+
+// vsReference are the figures measured on gohost and on the reference host
+// (e2e/refhost) in the same run, page loads alternated; each gets a ratio
+// gohost / reference, with issue 20's targets (realboot) and issue 11's
+// (real boot path).
+var vsReference = []struct {
+	key, label, unit string
+	target           float64
+}{
+	{"rb_first", "realboot: navigation to the first kernel console output", "ms", 1.0},
+	{"rb_prompt", "realboot: navigation to the shell prompt", "ms", 0.75},
+	{"rb_pss", "realboot: renderer PSS at the prompt (+1.5 s, all renderers)", "MiB", 1.0},
+	{"rb_ls_first", "realboot: first ls round trip (fork + exec, CPU 3 comes up)", "ms", 0},
+	{"rb_ls_first_run", "realboot: first ls from its echo to the prompt (no poll wait)", "ms", 0},
+	{"rb_echo", "realboot: echo hi round trip, builtin, median of 5", "ms", 0},
+	{"rb_ls", "realboot: ls round trip, median of 4 after the first", "ms", 0},
+	{"rb_ls_run", "realboot: ls from its echo to the prompt, median of 4", "ms", 0},
+	{"rb_idle", "realboot: echo round trip after -idle (khvcd backed off)", "ms", 0},
+	{"real_done", "real boot path: CONF DONE, " + bootScenarios + ", 30 MB kernel", "ms", 0.5},
+	{"real_mem", "real boot path: renderer PSS at CONF DONE", "MiB", 0.75},
+}
+
+func init() {
+	var defs []figDef
+	for _, v := range vsReference {
+		for _, h := range []string{HostGohost, HostRef} {
+			defs = append(defs, figDef{v.key + hostSuffix(h), v.label + " (" + hostName(h) + ")", v.unit, 0, false})
+		}
+	}
+	for _, w := range waterfall {
+		if w.key == "rb_first" || w.key == "rb_prompt" {
+			continue
+		}
+		for _, h := range []string{HostGohost, HostRef} {
+			defs = append(defs, figDef{w.key + hostSuffix(h), "realboot waterfall: " + w.label + " (" + hostName(h) + ")", "ms", 0, false})
+		}
+	}
+	figDefs = append(defs, figDefs...)
 }
 
 func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Results {
@@ -555,23 +581,16 @@ func (b *Bench) results(sizes []Size, n, heavyN int, elapsed time.Duration) *Res
 		}
 		return math.NaN()
 	}
-	for _, p := range []struct {
-		label, a, b string
-		target      float64
-	}{
-		{"real boot path: default / classic", "real_done.default", "real_done.classic", 0.5},
-		{"real boot path PSS: default / classic", "real_mem.default", "real_mem.classic", 0.75},
-	} {
-		r := Ratio{Label: p.label, A: p.a, B: p.b, Ratio: med(p.a) / med(p.b), Target: fmt.Sprintf("<= %g", p.target)}
-		met := r.Ratio <= p.target
-		r.Met = &met
+	for _, v := range vsReference {
+		r := Ratio{Label: v.label + ": gohost / reference", A: v.key + ".gohost", B: v.key + ".ref"}
+		r.Ratio = med(r.A) / med(r.B)
+		if v.target > 0 {
+			met := r.Ratio <= v.target
+			r.Target, r.Met = fmt.Sprintf("<= %g", v.target), &met
+		}
 		res.Ratios = append(res.Ratios, r)
 	}
 	for _, p := range [][3]string{
-		{"realboot prompt: default / classic", "rb_prompt.default", "rb_prompt.classic"},
-		{"realboot echo: default / classic", "rb_echo.default", "rb_echo.classic"},
-		{"realboot ls: default / classic", "rb_ls.default", "rb_ls.classic"},
-		{"realboot ls after its echo: default / classic", "rb_ls_run.default", "rb_ls_run.classic"},
 		{"boot to ready line: no pool / pool", "boot_ready.pool0", "boot_ready.pool4"},
 		{"boot to CONF DONE: no pool / pool", "boot_done.pool0", "boot_done.pool4"},
 		{"task creation: no pool / pool", "create.pool0", "create.pool4"},
@@ -658,12 +677,16 @@ func printTable(w io.Writer, res *Results) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, r := range res.Ratios {
+		if strings.HasSuffix(r.B, ".ref") {
+			continue // in the table against the reference host below
+		}
 		met := ""
 		if r.Met != nil {
 			met = fmt.Sprintf("   target %s: %s", r.Target, map[bool]string{true: "yes", false: "NO"}[*r.Met])
 		}
 		fmt.Fprintf(w, "%-40s %sx%s\n", r.Label, num(r.Ratio), met)
 	}
+	printVsReference(w, res)
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "payload\traw bytes\tgzip -9 bytes\t")
@@ -676,6 +699,56 @@ func printTable(w io.Writer, res *Results) {
 	}
 }
 
+// printVsReference prints gohost against the reference host, median
+// (min-max) of the same run's alternated page loads, and the realboot
+// waterfall of each host.
+func printVsReference(w io.Writer, res *Results) {
+	stat := func(k string) (Stat, bool) {
+		for _, f := range res.Figures {
+			if f.Key == k && f.Stat.N > 0 {
+				return f.Stat, true
+			}
+		}
+		return Stat{}, false
+	}
+	cell := func(s Stat) string { return fmt.Sprintf("%s (%s-%s)", num(s.Median), num(s.Min), num(s.Max)) }
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "vs the reference host\tunit\tgohost\treference\tvs reference\ttarget\t")
+	for _, v := range vsReference {
+		g, ok1 := stat(v.key + ".gohost")
+		r, ok2 := stat(v.key + ".ref")
+		if !ok1 || !ok2 {
+			continue
+		}
+		target := ""
+		if v.target > 0 {
+			target = fmt.Sprintf("<= %gx %s", v.target, map[bool]string{true: "yes", false: "NO"}[g.Median/r.Median <= v.target])
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%sx\t%s\t\n", v.label, v.unit, cell(g), cell(r), num(g.Median/r.Median), target)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "realboot waterfall, ms from navigation\tgohost\treference\t")
+	for _, s := range waterfall {
+		g, ok1 := stat(s.key + ".gohost")
+		r, ok2 := stat(s.key + ".ref")
+		if !ok1 && !ok2 {
+			continue
+		}
+		gs, rs := "-", "-"
+		if ok1 {
+			gs = cell(g)
+		}
+		if ok2 {
+			rs = cell(r)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", s.label, gs, rs)
+	}
+	tw.Flush()
+}
+
 // realHandler is the dev server's handler for the page in www and the
 // conformance kernel in conf, with the kernel padded to a real one's shape.
 func realHandler(www, conf string) (http.Handler, error) {
@@ -683,7 +756,7 @@ func realHandler(www, conf string) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("padded conformance kernel: %w", err)
 	}
-	return devserver.NewHandler(devserver.Config{Dir: www, Conformance: conf, ConformanceReal: real})
+	return devserver.NewHandler(devserver.Config{Dir: www, Conformance: conf, ConformanceReal: real, RefHost: refhost.Dir()})
 }
 
 // writeResults writes a run's results as indented JSON to out.

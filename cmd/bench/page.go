@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/linuxwasm/gohost/internal/browsertest"
+	"github.com/linuxwasm/gohost/internal/devserver"
 )
 
 //go:embed probe.js
@@ -89,13 +90,28 @@ type PageOpts struct {
 	// Base and Kernel, when set, replace the page's server and the kernel
 	// path (the A/B comparison serves two builds and a padded kernel).
 	Base, Kernel string
-	// Classic boots with gohost.boot's classic option (the original
-	// host's boot path, for comparison).
-	Classic bool
+	// Host is the page's host: HostGohost (the page, default) or HostRef
+	// (the reference host, e2e/refhost: a model of the original JavaScript
+	// host, the denominator of every "vs reference" figure).
+	Host string
 	// Then, when set, makes the page one that boots to a shell prompt: the
 	// load waits for the prompt instead of CONF DONE, then Then runs in the
 	// still open tab (Chromium only).
 	Then func(ctx context.Context, r *PageRun) error
+}
+
+// The hosts a page load can run.
+const (
+	HostGohost = ""
+	HostRef    = "refhost"
+)
+
+// hostName is how tables and logs name a page's host.
+func hostName(h string) string {
+	if h == HostRef {
+		return "reference"
+	}
+	return "gohost"
 }
 
 // runPage opens a fresh tab, loads the page on the conformance kernel with
@@ -111,8 +127,7 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	defer cancel()
 
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__CLASSIC__", strconv.FormatBool(o.Classic),
-		"__SHELL__", strconv.FormatBool(o.Then != nil)).Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__SHELL__", strconv.FormatBool(o.Then != nil)).Replace(probeJS)
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return chromedp.Void{}, err
@@ -132,7 +147,11 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		"initrd":  {"/conformance/initramfs.cpio"},
 		"cmdline": {o.Cmdline},
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?"+q.Encode())); err != nil {
+	page := "/"
+	if o.Host == HostRef {
+		page = devserver.RefHostURL
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+page+"?"+q.Encode())); err != nil {
 		return nil, fmt.Errorf("navigate: %w", err)
 	}
 	cond := `'done' in b.t`
@@ -146,7 +165,7 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(o.Timeout))); err != nil {
 		// Bounded: a page whose main thread is stuck never answers.
 		rctx, rcancel := context.WithTimeout(tabCtx, 10*time.Second)
-		r, _ := readProbe(rctx)
+		r, _ := readProbe(rctx, kernel)
 		rcancel()
 		if r != nil {
 			return r, fmt.Errorf("waiting for CONF DONE: %w (received %d bytes, stages %v, lines %v)", err, r.Received, r.Stages, r.Lines)
@@ -155,15 +174,17 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	}
 	if o.Memory {
 		// The pool refills in the background: wait until it holds the floor
-		// (or 30 s), then let the renderer settle before reading /proc.
-		if o.PoolFloor > 0 {
+		// (or 30 s), then let the renderer settle before reading /proc. At
+		// a shell prompt, both hosts are read as the user finds them: the
+		// prompt plus the same settling time.
+		if o.PoolFloor > 0 && o.Host == HostGohost && o.Then == nil {
 			_, _ = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
 				`(() => { const s = gohost.status(); return s.pool >= `+strconv.Itoa(o.PoolFloor)+`; })()`,
 				chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(30*time.Second)))
 		}
 		time.Sleep(1500 * time.Millisecond)
 	}
-	r, err := readProbe(ctx)
+	r, err := readProbe(ctx, kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -197,9 +218,11 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	return r, nil
 }
 
-func readProbe(ctx context.Context) (*PageRun, error) {
+// readProbe reads probe.js's record, with the boot's waterfall (the kernel
+// found in Resource Timing by its path).
+func readProbe(ctx context.Context, kernel string) (*PageRun, error) {
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`JSON.stringify(Object.assign({}, globalThis.__bench || {}, {status: globalThis.gohost ? gohost.status() : {}}))`))
+		fmt.Sprintf(`JSON.stringify(globalThis.__bench ? __bench.collect(%q) : {})`, kernel)))
 	if err != nil {
 		return nil, fmt.Errorf("read probe: %w", err)
 	}

@@ -1,13 +1,13 @@
 // Injected into every page load by bench (Page.addScriptToEvaluateOnNewDocument)
 // before the page's own scripts. It never changes what the page does, except
-// that it adds poolFloor (and classic, when asked) to the page's boot options.
-// __POOL_FLOOR__, __INPUT_STAMPS__, __CLASSIC__ and __SHELL__ are replaced by bench
-// before injection.
+// that it adds poolFloor to gohost's boot options. It listens to whichever
+// host the page has: gohost (globalThis.gohost) or the reference host
+// (globalThis.refhost, e2e/refhost). __POOL_FLOOR__, __INPUT_STAMPS__ and
+// __SHELL__ are replaced by bench before injection.
 (() => {
   'use strict';
   const floor = __POOL_FLOOR__;
   const inputStamps = __INPUT_STAMPS__;
-  const classic = __CLASSIC__;
   const shell = __SHELL__; // the page boots to a shell prompt (realboot)
   const b = {
     floor,
@@ -29,6 +29,8 @@
   // A typed line waiting for its answer (b.shell).
   let watch = null;
   const shellDec = new TextDecoder('utf-8');
+  // Typing into the page's host (gohost.input or refhost.input).
+  let input = null;
   globalThis.__bench = b;
   const mark = (k) => { if (!(k in b.t)) b.t[k] = performance.now(); };
   const dec = new TextDecoder('utf-8');
@@ -40,14 +42,14 @@
     if (s.endsWith('\r')) s = s.slice(0, -1);
     if (s.startsWith('conf: ') && / CPUs online/.test(s)) mark('ready');
     if (s.startsWith('BENCH-INPUT send ')) {
-      if (inputStamps && globalThis.gohost) {
+      if (inputStamps && input) {
         // As a key event would: in a task of its own, not nested in the
         // host's console callback.
         queueMicrotask(() => {
           b.inputs++;
           const stamp = 'T' + hostNs().toString() + ';';
           const t0 = performance.now();
-          globalThis.gohost.input(stamp);
+          input(stamp);
           b.inputCallMs += performance.now() - t0;
         });
       }
@@ -158,7 +160,7 @@
     }, timeoutMs);
     watch = w;
     w.t0 = performance.now();
-    globalThis.gohost.input(line);
+    input(line);
   });
 
   let host, hooked = false;
@@ -175,12 +177,15 @@
       // every byte twice, so the output benchmark never saw xterm.js catch up.
       hooked = true;
       mark('hostReady');
+      // The latest object's input (gohost.js's wrapper types without a
+      // JS-to-Go callback).
+      input = (s) => globalThis.gohost.input(s);
       wrapTerm();
       const boot = v.boot;
       v.boot = (opts) => {
         mark('boot');
         wrapTerm();
-        return boot(Object.assign({}, opts || {}, { poolFloor: floor }, classic ? { classic: true } : {}));
+        return boot(Object.assign({}, opts || {}, { poolFloor: floor }));
       };
       v.on('console', onConsole);
       v.on('stage', (ev) => {
@@ -191,5 +196,42 @@
       v.on('error', (e) => b.errors.push('error: ' + (e && e.title) + ': ' + (e && e.message)));
     },
   });
+
+  // The reference host: plain JavaScript, ready when the page's first
+  // script has run; its console arrives as decoded strings.
+  let ref;
+  Object.defineProperty(globalThis, 'refhost', {
+    configurable: true,
+    enumerable: true,
+    get() { return ref; },
+    set(v) {
+      ref = v;
+      if (!v || typeof v.on !== 'function') return;
+      mark('hostReady');
+      input = (s) => v.input(s);
+      const enc = new TextEncoder();
+      v.on('console', (text) => onConsole(enc.encode(text)));
+      v.on('error', (msg) => b.errors.push('error: ' + msg));
+    },
+  });
+
+  // collect adds the boot's waterfall to b.t, from the browser's own
+  // timings where both hosts have them: page = DOMContentLoaded; the
+  // kernel's request start and end of download from Resource Timing (the
+  // entry whose URL names the kernel); compiled = the reference host's mark
+  // or gohost's stage 'boot' (kernel compiled, initrd and memories ready).
+  b.collect = (kernelPath) => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    if (nav) b.t.page = nav.domContentLoadedEventStart;
+    const k = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === kernelPath);
+    if (k) {
+      b.t.kernelRequest = k.requestStart || k.startTime;
+      b.t.kernelDownloaded = k.responseEnd;
+    }
+    if (ref && ref.marks && 'compiled' in ref.marks) b.t.compiled = ref.marks.compiled;
+    else if ('stage_boot' in b.t) b.t.compiled = b.t.stage_boot;
+    b.status = ref ? ref.status() : (globalThis.gohost ? globalThis.gohost.status() : {});
+    return b;
+  };
   addEventListener('error', (e) => b.errors.push('page error: ' + e.message));
 })();

@@ -26,7 +26,7 @@ func (b *Bench) profileOutput(w io.Writer) error {
 	defer cancelTab()
 	ctx, cancel := context.WithTimeout(tabCtx, 3*time.Minute)
 	defer cancel()
-	src := strings.NewReplacer("__POOL_FLOOR__", "4", "__INPUT_STAMPS__", "false", "__CLASSIC__", "false", "__SHELL__", "false").Replace(probeJS)
+	src := strings.NewReplacer("__POOL_FLOOR__", "4", "__INPUT_STAMPS__", "false", "__SHELL__", "false").Replace(probeJS)
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return chromedp.Void{}, err
@@ -71,7 +71,7 @@ func (b *Bench) profileOutput(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := readProbe(ctx)
+	r, err := readProbe(ctx, "/conformance/vmlinux.wasm")
 	if err != nil {
 		return err
 	}

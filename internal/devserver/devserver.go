@@ -58,7 +58,15 @@ type Config struct {
 	// (the conformance kernel padded to a real kernel's size, made by
 	// e2e/conformance.RealKernelFile).
 	ConformanceReal string
+	// RefHost, if non-empty and an existing directory, is served under
+	// RefHostURL: the reference host (e2e/refhost), test equipment modelling
+	// the original JavaScript host. Only the e2e tests and cmd/bench set
+	// it; cmd/serve never does, so users are never offered it.
+	RefHost string
 }
+
+// RefHostURL is where Config.RefHost is served.
+const RefHostURL = "/refhost/"
 
 // RealKernelURL is where ConformanceReal is served.
 const RealKernelURL = ConformanceURL + "vmlinux-real.wasm"
@@ -104,6 +112,7 @@ type handler struct {
 	kernel      string
 	initrd      string
 	real        string // ConformanceReal
+	refhost     *os.Root
 
 	mu  sync.Mutex
 	gz  map[string]*gzEntry // by file identity key
@@ -137,6 +146,13 @@ func NewHandler(cfg Config) (http.Handler, error) {
 				h.conformance = r
 			}
 		}
+	}
+	if cfg.RefHost != "" {
+		r, err := os.OpenRoot(cfg.RefHost)
+		if err != nil {
+			return nil, fmt.Errorf("reference host: %w", err)
+		}
+		h.refhost = r
 	}
 	return h, nil
 }
@@ -180,6 +196,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case p == RealKernelURL && h.real != "":
 		h.serveNamed(w, r, h.real, "no padded conformance kernel")
+		return
+	case h.refhost != nil && strings.HasPrefix(p, RefHostURL):
+		rel := strings.TrimPrefix(p, RefHostURL)
+		if rel == "" {
+			rel = "index.html"
+		}
+		// The original host's server sent a malformed Cache-Control, so the
+		// browser reused its files (worker script included) without asking
+		// again; the model gets the same, instead of a revalidation per
+		// new Worker. Test servers start fresh browsers: nothing goes stale.
+		w.Header().Set("Cache-Control", "max-age=600")
+		h.serveRoot(w, r, h.refhost, "refhost:", rel)
 		return
 	case strings.HasPrefix(p, ConformanceURL):
 		if h.conformance == nil {

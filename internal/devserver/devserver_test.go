@@ -301,3 +301,31 @@ func FuzzCleanRel(f *testing.F) {
 		}
 	})
 }
+
+// The reference host is served only when the configuration names it (the
+// tests and the bench), never by default (cmd/serve).
+func TestRefHostOnlyWhenConfigured(t *testing.T) {
+	f := newFixture(t)
+	f.refuses(t, "reference", "/refhost/", "/refhost/refhost.js")
+
+	ref := filepath.Join(t.TempDir(), "refhost")
+	write(t, filepath.Join(ref, "index.html"), "<!doctype html><title>reference host</title>")
+	write(t, filepath.Join(ref, "refhost.js"), "// reference")
+	write(t, filepath.Join(ref, ".hidden"), "h")
+	h, err := NewHandler(Config{Dir: f.dir, RefHost: ref})
+	require.NoError(t, err)
+	f.h = h
+	for p, want := range map[string]string{"/refhost/": "reference host", "/refhost/refhost.js": "// reference", "/": "Linux/Wasm"} {
+		resp := f.do(t, "GET", p, nil)
+		require.Equal(t, 200, resp.StatusCode, p)
+		assert.Equal(t, "same-origin", resp.Header.Get("Cross-Origin-Opener-Policy"), p)
+		assert.Contains(t, body(t, resp), want, p)
+		if p != "/" {
+			assert.Equal(t, "max-age=600", resp.Header.Get("Cache-Control"), "reused without revalidation, as the original's files were")
+		}
+	}
+	f.refuses(t, "h", "/refhost/.hidden", "/refhost/../index.html")
+
+	_, err = NewHandler(Config{Dir: f.dir, RefHost: filepath.Join(ref, "missing")})
+	require.Error(t, err, "a named reference host directory that is not there")
+}
