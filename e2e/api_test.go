@@ -36,7 +36,7 @@ func testAPIRefusals(t *testing.T) {
 	before := Eval[string](tab, `gohost.output()`)
 
 	msg := Eval[string](tab, `gohost.boot({kernel: '/conformance/vmlinux.wasm', cmdLine: 'conf=all'}).then(() => 'resolved', (e) => e.message)`)
-	assert.Equal(t, `gohost.boot: unknown option "cmdLine" (known: kernel, initrd, cmdline, files, readyPattern, poolFloor, poolCeiling, classic)`, msg)
+	assert.Equal(t, `gohost.boot: unknown option "cmdLine" (known: kernel, initrd, cmdline, files, readyPattern, poolFloor, poolCeiling)`, msg)
 	assert.Equal(t, before, Eval[string](tab, `gohost.output()`), "the refused boot changed nothing")
 
 	throws := func(expr string) string {
@@ -218,7 +218,6 @@ func testAPI(t *testing.T) {
 		`{poolCeiling: -1}`:      "poolCeiling must be a whole number from 0 to 512",
 		`{poolFloor: 1.5}`:       "poolFloor must be a whole number",
 		`{poolFloor: '4'}`:       "poolFloor must be a whole number",
-		`{classic: 1}`:           "classic must be true or false",
 		`{kernel: 5}`:            "kernel must be a string",
 		`{cmdline: ['a']}`:       "cmdline must be a string",
 		`{files: 'notes.txt'}`:   "files must be an array of File objects",

@@ -46,7 +46,7 @@ type listener struct {
 var EventTypes = []string{"stage", "progress", "console", "log", "error", "stall"}
 
 // bootKeys are the options boot() takes; any other key is refused by name.
-var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling", "classic"}
+var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling"}
 
 type waiter struct {
 	pattern  string // for the timeout's message
@@ -347,19 +347,7 @@ func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
 		*dst = int(f)
 		return nil
 	}
-	flag := func(key string, dst *bool) error {
-		v, ok, err := get(key)
-		if err != nil || !ok {
-			return err
-		}
-		if v.Type() != safejs.TypeBoolean {
-			return fmt.Errorf("gohost.boot: %s must be true or false", key)
-		}
-		*dst, err = v.Bool()
-		return err
-	}
 	for _, err := range []error{
-		flag("classic", &opts.Classic),
 		str("kernel", &opts.KernelURL), str("initrd", &opts.InitrdURL), str("cmdline", &opts.Cmdline),
 		str("readyPattern", &opts.ReadyPattern),
 		count("poolFloor", 64, &opts.PoolFloor), count("poolCeiling", WorkerLimit, &opts.PoolCeiling),

@@ -72,10 +72,7 @@ func absURL(url string) (string, bool) {
 // its HTTP status.
 func (m *Machine) open(url, what string) (safejs.Value, error) {
 	var r jsReader
-	p := js.Undefined()
-	if !m.opts.Classic {
-		p = prefetched(url)
-	}
+	p := prefetched(url)
 	if p.IsUndefined() {
 		p = js.Global().Call("fetch", url)
 	}

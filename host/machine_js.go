@@ -30,12 +30,6 @@ type Options struct {
 	// ReadyPattern, when set, is the console text that means "ready" instead
 	// of a shell prompt (a conformance kernel prints no prompt).
 	ReadyPattern string
-	// Classic boots the way the original host did, for comparison (make
-	// bench): the page's early downloads are not used, the whole kernel is
-	// downloaded before it is compiled and checked, and no user program is
-	// compiled ahead of time for the workers. With PoolFloor 0 (no pool, no
-	// stock) it is the original's boot path.
-	Classic bool
 }
 
 // ErrorEvent is what the page shows in its error panel.
@@ -154,15 +148,12 @@ func (m *Machine) Boot() (err error) {
 	if err := m.prepareInitrd(d); err != nil {
 		return err
 	}
-	if !m.opts.Classic {
-		// The initramfs's programs compile now, beside CPU 0's boot, not
-		// during the kernel's compile (which they slowed) and not before
-		// the boot (they used to be awaited before CPU 0 started: the
-		// first exec comes only late in a boot). Workers started once they
-		// are compiled get them in their start message; one started
-		// before compiles what it execs itself.
-		m.collectPrograms(compilePrograms(d.b))
-	}
+	// The initramfs's programs compile now, beside CPU 0's boot, not during
+	// the kernel's compile (which they slowed) and not before the boot
+	// (they used to be awaited before CPU 0 started: the first exec comes
+	// only late in a boot). Workers started once they are compiled get them
+	// in their start message; one started before compiles what it execs.
+	m.collectPrograms(compilePrograms(d.b))
 	if err := m.createMemories(); err != nil {
 		return err
 	}
@@ -213,9 +204,6 @@ type download struct {
 // interface from the module's head, and waits for the compiled module (a
 // reboot of the same kernel reuses it).
 func (m *Machine) loadKernel() error {
-	if m.opts.Classic {
-		return m.loadKernelClassic()
-	}
 	info, compiled, ident, err := m.streamKernel(m.opts.KernelURL)
 	if err != nil {
 		return err
@@ -229,23 +217,6 @@ func (m *Machine) loadKernel() error {
 	m.assets.kernels = map[string]js.Value{}
 	if ident != "" {
 		m.assets.kernels[ident] = compiled // the last kernel only
-	}
-	return nil
-}
-
-// loadKernelClassic is the original host's order: download all of it, then
-// check and compile it (Options.Classic).
-func (m *Machine) loadKernelClassic() error {
-	kbytes, kjs, err := m.fetch(m.opts.KernelURL, "kernel")
-	if err != nil {
-		return err
-	}
-	m.setStage("compile", "")
-	if m.info, err = InspectKernel(kbytes); err != nil {
-		return err
-	}
-	if m.kernel, err = await(js.Global().Get("WebAssembly").Call("compile", kjs)); err != nil {
-		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
 	}
 	return nil
 }
