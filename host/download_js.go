@@ -120,17 +120,63 @@ func prefetchedCompile(url string) js.Value {
 	return c
 }
 
+// bodySkip lets readBody's caller skip bytes it does not need: needFrom(at)
+// is the offset of the next byte it wants once the reader is at offset at;
+// skipped(n) is told of the n bytes passed over unread.
+type bodySkip struct {
+	needFrom func(at int) int
+	skipped  func(n int)
+}
+
 // readBody reads a response's body, reporting progress, and hands every
-// chunk (a Uint8Array) to chunk. It returns the bytes read and whether the
-// browser served the file from its cache.
-func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c safejs.Value, n int) error) (int, bool, error) {
+// chunk (a Uint8Array) to chunk. With skip, the bytes the caller does not
+// need are read by gohost.js (gohostSkipTo) without a trip into Go for each
+// chunk: that trip, for each of a 30 MB kernel's ~500 chunks, cost seconds
+// on a page busy with the kernel's compile. It returns the bytes read and
+// whether the browser served the file from its cache.
+func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c safejs.Value, n int) error, skip *bodySkip) (int, bool, error) {
 	var r jsReader
 	total := contentLength(&r, r.get(resp, "headers"))
 	reader := r.call(r.get(resp, "body"), "getReader")
 	loaded := 0
 	var lastEvent time.Time
+	progress := func(loaded int) {
+		t := total
+		if loaded > t {
+			t = 0 // compressed transfer: the length header counted other bytes
+		}
+		// At most one event (and page update) per progressEvery, plus the last.
+		if now := time.Now(); now.Sub(lastEvent) >= progressEvery {
+			lastEvent = now
+			m.ev.Progress(what, loaded, t, false)
+		}
+	}
+	if js.Global().Get("gohostSkipTo").Type() != js.TypeFunction {
+		skip = nil // a page without gohost.js's helper: every chunk comes to Go
+	}
+	var onProgress js.Func
+	if skip != nil {
+		onProgress = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			if len(args) > 0 && args[0].Type() == js.TypeNumber {
+				progress(args[0].Int())
+			}
+			return nil
+		})
+		defer onProgress.Release()
+	}
 	for r.err == nil {
-		res := r.await(r.call(reader, "read"))
+		var res safejs.Value
+		if skip != nil && skip.needFrom(loaded) > loaded {
+			res = r.await(r.call(safejs.Global(), "gohostSkipTo", reader, loaded, skip.needFrom(loaded), safejs.Safe(onProgress.Value)))
+			at := r.int(r.get(res, "at"))
+			if r.err != nil {
+				break
+			}
+			skip.skipped(at - loaded)
+			loaded = at
+		} else {
+			res = r.await(r.call(reader, "read"))
+		}
 		if r.bool(r.get(res, "done")) || r.err != nil {
 			break
 		}
@@ -144,17 +190,7 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 			return 0, false, err
 		}
 		loaded += n
-		t := total
-		if loaded > t {
-			t = 0 // compressed transfer: the length header counted other bytes
-		}
-		// A 30 MB kernel arrives in about 500 chunks: an event (and a
-		// page update) for each would cost the main thread more than the
-		// eye can see, so at most one per progressEvery, plus the last.
-		if now := time.Now(); now.Sub(lastEvent) >= progressEvery {
-			lastEvent = now
-			m.ev.Progress(what, loaded, t, false)
-		}
+		progress(loaded)
 	}
 	if r.err != nil {
 		return 0, false, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
@@ -178,7 +214,7 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 		return nil, js.Value{}, err
 	}
 	var chunks []safejs.Value
-	loaded, _, err := m.readBody(resp, url, what, func(c safejs.Value, _ int) error { chunks = append(chunks, c); return nil })
+	loaded, _, err := m.readBody(resp, url, what, func(c safejs.Value, _ int) error { chunks = append(chunks, c); return nil }, nil)
 	if err != nil {
 		return nil, js.Value{}, err
 	}
@@ -244,6 +280,9 @@ func (m *Machine) streamKernel(url string) (info *abi.KernelInfo, compiled js.Va
 			}
 		}
 		return nil
+	}, &bodySkip{
+		needFrom: func(int) int { return int(s.NeedFrom()) },
+		skipped:  func(n int) { s.Write(n, nil) },
 	})
 	if err == nil {
 		if err = s.End(); err != nil {

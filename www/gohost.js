@@ -26,6 +26,30 @@ export function startGohost({ base = new URL('.', import.meta.url).href } = {}) 
   return started;
 }
 
+// gohostSkipTo reads a download's stream forward to byte offset target
+// without handing the bytes to Go: the host wants only the kernel's head
+// (its leading sections) and a few section headers after it, and a trip
+// into Go for every one of a 30 MB kernel's ~500 chunks cost seconds on a
+// busy page. at is the offset of the reader's next byte; progress(loaded) is
+// called at most every 50 ms. It resolves with {done, at, value}: value is
+// the chunk holding target, from target on (at: its offset), or done once
+// the stream ended first (at: the stream's length).
+globalThis.gohostSkipTo = async function skipTo(reader, at, target, progress) {
+  let said = performance.now();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) return { done: true, at };
+    const c = r.value;
+    if (at + c.length > target) {
+      const from = Math.max(0, target - at);
+      return { done: false, at: at + from, value: from > 0 ? c.subarray(from) : c };
+    }
+    at += c.length;
+    const now = performance.now();
+    if (now - said >= 50) { said = now; progress(at); }
+  }
+};
+
 // The host's imports of module gohost_mem are bound to delegates that call
 // the helper instance the host names in gohostMainHostmem.exports, one per
 // machine; stage is the machine's input staging area.

@@ -49,6 +49,17 @@ func (s *Stream) Want(n int) int {
 	return int(s.next - s.seen)
 }
 
+// NeedFrom is the offset of the next byte the stream needs: the bytes
+// before it may go unread, passed to Write as a count with no bytes. Past
+// the head that is the next section header, so a reader can skip a large
+// section's body without looking at it.
+func (s *Stream) NeedFrom() int64 {
+	if s.err != nil || !s.headDone || s.next <= s.seen {
+		return s.seen
+	}
+	return s.next
+}
+
 // Write passes the next n bytes of the module, of which b is [from, n) as
 // Want said.
 func (s *Stream) Write(n int, b []byte) {

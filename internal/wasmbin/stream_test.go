@@ -119,3 +119,45 @@ func TestStreamCopiesLittleOfABigModule(t *testing.T) {
 	s, _ = feed(b[:len(b)-1], 64<<10)
 	assert.ErrorContains(t, s.End(), "truncated")
 }
+
+// skimmer reads b the way the host's download does once the head is in:
+// the bytes before NeedFrom are passed as a count only (never read), the
+// chunk holding NeedFrom from there on. It returns the stream and how many
+// chunks it looked at.
+func skim(b []byte, n int) (*Stream, int) {
+	s := NewStream()
+	looked := 0
+	for at := 0; at < len(b); {
+		if need := int(s.NeedFrom()); need > at {
+			skip := min(need, len(b)) - at
+			s.Write(skip, nil)
+			at += skip
+			continue
+		}
+		c := b[at:min(at+n, len(b))]
+		looked++
+		from := s.Want(len(c))
+		s.Write(len(c), c[from:])
+		at += len(c)
+	}
+	return s, looked
+}
+
+// Skipping to NeedFrom sees the same module as reading every chunk: the
+// same head, and truncation still told; and it looks at a handful of chunks
+// of a module of megabytes.
+func TestStreamSkipsToNeedFrom(t *testing.T) {
+	big := sec(SecCustom, str("big"), bytes.Repeat([]byte{1}, 4<<20))
+	b := cat(kernelLike(), big, sec(SecData, vec()), big)
+	for _, n := range []int{1, 7, 4096, 64 << 10} {
+		s, looked := skim(b, n)
+		require.NoError(t, s.End(), "chunks of %d", n)
+		whole, _ := feed(b, n)
+		assert.Equal(t, whole.Head, s.Head, "chunks of %d", n)
+		if n == 64<<10 {
+			assert.Less(t, looked, 8, "the big sections' bodies are skipped")
+		}
+		s, _ = skim(b[:len(b)-1], n)
+		assert.ErrorContains(t, s.End(), "truncated", "chunks of %d", n)
+	}
+}
