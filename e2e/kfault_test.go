@@ -10,13 +10,19 @@ package e2e
 // console drains.
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/kfault"
 )
 
 type stallEvent struct {
@@ -67,6 +73,9 @@ func TestKernelStallReport(t *testing.T) {
 	m := regexp.MustCompile(`task:conf_spin state:R\s+running task\s+stack:0\s+pid:(\d+)`).FindStringSubmatch(out)
 	require.NotNil(t, m)
 	assert.Contains(t, ev.Reason, "pid "+m[1]+")")
+	first, n := kernelFaults(out)
+	assert.Equal(t, 1, n, "the harness's own reading of the console (soak reports)")
+	assert.Equal(t, ev.Reason+"\n  first line: rcu: INFO: rcu_sched detected stalls on CPUs/tasks:", first)
 	// The state dump comes with it; the status bar and debugState say it.
 	assert.Contains(t, ev.Text, "gohost state dump")
 	assert.Contains(t, ev.Text, "the kernel's report:\n  rcu: INFO: rcu_sched detected stalls")
@@ -85,4 +94,69 @@ func TestKernelStallReport(t *testing.T) {
 	require.NotNil(t, host.Kernel)
 	assert.Equal(t, "conf_spin", host.Kernel.Task)
 	assert.Contains(t, pfText(tab, "stage"), "Not answering: 1 bytes")
+}
+
+// kernelFaults reads the kernel's fault reports from console text with the
+// host's recogniser, run here natively over what the page kept: the first
+// report's sentence and headline, or "".
+func kernelFaults(out string) (first string, n int) {
+	var s kfault.Scanner
+	rs := s.Feed(time.Time{}, out)
+	rs = s.Flush(time.Time{}.Add(kfault.Settle), rs)
+	if len(rs) == 0 {
+		return "", 0
+	}
+	return rs[0].Summary() + "\n  first line: " + rs[0].Headline, len(rs)
+}
+
+// stallReport is what a test says when a machine stopped answering: the
+// kernel's first fault report, if it printed one, and where the state dump
+// and the workers' stacks were written (dumpStacks).
+func stallReport(t *testing.T, tab *Tab, why string) string {
+	t.Helper()
+	var b strings.Builder
+	sctx, cancel := context.WithTimeout(tab.base, 5*time.Second)
+	out, err := chromedp.Run(sctx, chromedp.Evaluate[string](`globalThis.gohost ? gohost.output() : ''`))
+	cancel()
+	if err == nil {
+		if first, n := kernelFaults(out); n > 0 {
+			fmt.Fprintf(&b, "\nthe kernel reported %d fault(s); the first: %s", n, first)
+		} else {
+			b.WriteString("\nthe kernel reported no fault on the console")
+		}
+	}
+	if r := dumpStacks(t, tab, why); r != nil {
+		fmt.Fprintf(&b, "\nworker stacks (%d workers) and the state dump: %s", len(r.Workers), stacksFile(t))
+	}
+	return b.String()
+}
+
+// soakFaults follows the kernel's fault reports during a soak: the first is
+// logged with its line when it appears, and the workers' stacks are dumped
+// then (once: a page's workers answer one DevTools dump), while the stuck
+// CPU is still stuck.
+type soakFaults struct {
+	first string
+	n     int
+}
+
+func soakKernelFaults(t *testing.T, tab *Tab, kf *soakFaults) {
+	t.Helper()
+	first, n := kernelFaults(Eval[string](tab, `gohost.output()`))
+	if n == kf.n {
+		return
+	}
+	if kf.n == 0 {
+		kf.first = first
+		t.Logf("the kernel reported a fault: %s", first)
+		dumpStacks(t, tab, "the kernel reported a fault: "+first)
+	}
+	kf.n = n
+}
+
+func (kf *soakFaults) summary() string {
+	if kf.n == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d; the first: %s", kf.n, kf.first)
 }

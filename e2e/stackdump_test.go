@@ -56,13 +56,18 @@ func dumpStacks(t *testing.T, tab *Tab, why string) *stackdump.Report {
 		t.Logf("worker stacks: %v", err)
 		return r
 	}
-	name := filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")+"-stacks.txt")
+	name := stacksFile(t)
 	if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
 		t.Logf("worker stacks: %v", err)
 		return r
 	}
 	t.Logf("state dump and worker stacks written to %s", name)
 	return r
+}
+
+// stacksFile is where dumpStacks writes a test's dump.
+func stacksFile(t *testing.T) string {
+	return filepath.Join(artifactDir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")+"-stacks.txt")
 }
 
 // A kernel thread spinning for good on CPU 1 (conf=stall): the dump names
@@ -104,7 +109,7 @@ func TestStackDumpNamesSpinner(t *testing.T) {
 	}
 	t.Logf("%d of %d workers paused, %d profiled", len(r.Workers)-unpaused, len(r.Workers), unpaused)
 
-	b, err := os.ReadFile(filepath.Join(artifactDir, "TestStackDumpNamesSpinner-stacks.txt"))
+	b, err := os.ReadFile(stacksFile(t))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "conf_stall_spin")
 	assert.Contains(t, string(b), `"kernelReports"`, "the state dump is beside the stacks")
