@@ -93,6 +93,18 @@ func TestSoftLockupAndHungTask(t *testing.T) {
 	assert.Equal(t, "the kernel reports task kworker/0:1 (pid 23) blocked for more than 120 seconds", got[0].Summary())
 }
 
+// A hard lockup names the CPU on its headline and the task on the
+// dump_stack() header that follows.
+func TestHardLockup(t *testing.T) {
+	var s Scanner
+	assert.Empty(t, s.Feed(t0, "NMI watchdog: Watchdog detected hard LOCKUP on cpu 2\n"))
+	got := s.Feed(t0, "Modules linked in:\nCPU: 2 PID: 77 Comm: ls Not tainted 6.1.0 #1\n")
+	require.Len(t, got, 1)
+	assert.Equal(t, HardLockup, got[0].Kind)
+	assert.Equal(t, "the kernel reports CPU 2 locked up (task ls, pid 77): hard lockup", got[0].Summary())
+	assert.Len(t, got[0].Lines, 3)
+}
+
 // An oops and the panic that follows it: two reports, each completed by its
 // dump_stack() header or by the next headline.
 func TestOopsThenPanic(t *testing.T) {
