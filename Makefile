@@ -111,7 +111,9 @@ e2e: build
 ## soak: long browser run of the conformance kernel (not part of make test):
 # SOAK_MODE=reboot (default): conf=all boots via gohost.reboot() with console input echo, SOAK=15m
 # SOAK_MODE=churn: the realboot shell typed `echo itN; ls | wc` every SOAK_GAP (default 20s);
-#   fails on any line not answered within 10 s, printing gohost.debugState() and the console tail
+#   fails on any line not answered within 10 s, printing gohost.debugState() and the console tail;
+#   the kernel's first fault report (RCU stall, lockup, oops) is logged when it appears, every
+#   worker's stack then written to E2E_ARTIFACTS (default /tmp/gohost-e2e; internal/stackdump), and the count printed at the end
 SOAK ?= 15m
 SOAK_ALLOW ?=
 SOAK_MODE ?= reboot

@@ -66,7 +66,8 @@ func waitAfterIntr(t *testing.T, tab *Tab, before int, what string) time.Duratio
 	for !Eval[bool](tab, js) {
 		if time.Now().After(deadline) {
 			tail := Eval[string](tab, fmt.Sprintf(`gohost.output().slice(%d)`, before))
-			t.Fatalf("%s: no prompt after ^C within %v; console since typing: %q\n%s", what, shellAnswer, tail, debugState(tab))
+			t.Fatalf("%s: no prompt after ^C within %v; console since typing: %q\n%s%s", what, shellAnswer, tail, debugState(tab),
+				stallReport(t, tab, what+": no prompt after ^C"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -183,6 +184,7 @@ func TestSoakChurn(t *testing.T) {
 	}
 	tab := realbootTab(t, "churn", dur+10*time.Minute)
 	var s churnStats
+	var kf soakFaults
 	start := time.Now()
 	for i := 1; time.Since(start) < dur; i++ {
 		t0 := time.Now()
@@ -190,8 +192,10 @@ func TestSoakChurn(t *testing.T) {
 		if i%10 == 0 {
 			t.Logf("%v: %s; %s", time.Since(start).Round(time.Second), s.summary(tab), sigstat(t, tab, &s))
 		}
+		soakKernelFaults(t, tab, &kf)
 		time.Sleep(gap - time.Since(t0))
 	}
 	t.Log(sigstat(t, tab, &s))
 	t.Log(s.summary(tab))
+	fmt.Printf("SOAK kernel fault reports: %s\n", kf.summary())
 }

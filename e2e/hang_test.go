@@ -72,6 +72,24 @@ func TestHangWatchdog(t *testing.T) {
 	assert.Contains(t, string(downloadLog(t, tab, 1)), "gohost state dump", "the log download keeps the dump")
 	assert.Contains(t, pfText(tab, "stage"), "Not answering")
 	assert.Equal(t, 1, len(Eval[[]any](tab, `__pf.events.filter((e) => e.type === 'stall')`)), "one report per episode")
+
+	// The harness looks inside (internal/stackdump): every worker, the
+	// parked ones stopped in the kernel's scheduler, named from the
+	// kernel's name section.
+	workers := Eval[int](tab, `gohost.status().workers`)
+	r := dumpStacks(t, tab, "the hang watchdog fired")
+	require.NotNil(t, r)
+	assert.GreaterOrEqual(t, len(r.Workers), workers)
+	inSchedule := 0
+	for _, w := range r.Workers {
+		for _, f := range w.Frames {
+			if f.Function == "$schedule" {
+				inSchedule++
+				break
+			}
+		}
+	}
+	assert.Greater(t, inSchedule, 0, "a parked worker's stack shows the kernel's schedule():\n%s", r.Text())
 }
 
 // A kernel that leaves typed input unread for longer than the watchdog's

@@ -53,7 +53,8 @@ func shellLine(t *testing.T, tab *Tab, line, want string) (string, time.Duration
 		}
 		if time.Now().After(deadline) {
 			tail := Eval[string](tab, fmt.Sprintf(`gohost.output().slice(%d)`, before))
-			t.Fatalf("line %q not answered with %q within %v; console since typing: %q\n%s", line, want, shellAnswer, tail, debugState(tab))
+			t.Fatalf("line %q not answered with %q within %v; console since typing: %q\n%s%s", line, want, shellAnswer, tail, debugState(tab),
+				stallReport(t, tab, fmt.Sprintf("line %q not answered within %v", line, shellAnswer)))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

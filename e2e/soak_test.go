@@ -121,7 +121,8 @@ func TestSoak(t *testing.T) {
 					break
 				}
 				if time.Since(t1) > inputAnswer {
-					t.Fatalf("iteration %d: the console stopped answering: %d of %d bytes echoed after %v", i, len(got)/2, len(want)/2, inputAnswer)
+					t.Fatalf("iteration %d: the console stopped answering: %d of %d bytes echoed after %v%s", i, len(got)/2, len(want)/2, inputAnswer,
+						stallReport(t, tab, "the console stopped answering"))
 				}
 				time.Sleep(20 * time.Millisecond)
 			}

@@ -550,10 +550,18 @@ func (a *API) ConsoleBacklog() int {
 
 func (a *API) Log(text string) { a.emit("log", text) }
 
-// Stall is the hang watchdog's report: the page shows it and keeps it with
-// the log download.
-func (a *API) Stall(why, text string, state map[string]any) {
-	a.emit("stall", map[string]any{"reason": why, "text": text, "state": state})
+// Stall is the hang watchdog's report, or the kernel's own fault report
+// (kernel non-nil; source "kernel"): the page shows it and keeps it with the
+// log download.
+func (a *API) Stall(why, text string, state, kernel map[string]any) {
+	ev := map[string]any{"reason": why, "text": text, "state": state, "source": "host"}
+	if kernel != nil {
+		ev["kernel"] = kernel
+		if kernel["summary"] == why {
+			ev["source"] = "kernel"
+		}
+	}
+	a.emit("stall", ev)
 }
 
 func (a *API) Error(e ErrorEvent) {

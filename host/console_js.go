@@ -48,6 +48,7 @@ func (m *Machine) drainConsoleUpTo(limit int) {
 		m.setStage("running", "")
 	}
 	m.ev.Console(chunk)
+	m.scanKernelFaults(m.transcript.Since(mark, 0))
 	if m.stage == "running" && m.transcript.Ready(mark, m.opts.ReadyPattern) {
 		m.setStage("ready", "")
 	}

@@ -21,6 +21,9 @@ type DebugState struct {
 	Workers  []WorkerDebug
 	// Main-thread bookkeeping of the pool and the stock.
 	Starting, Stock, PendingInput int
+	// KernelReports summarises the fault reports the kernel printed
+	// (internal/kfault), oldest first.
+	KernelReports []string
 }
 
 // WorkerDebug is one live worker as the main thread and its board record
@@ -203,11 +206,12 @@ func (d *DebugState) Map() map[string]any {
 		"stage": d.Stage, "uptimeMs": d.UptimeMs, "machineState": b.State,
 		"doorbell": b.Doorbell, "switches": b.Switches, "tasksCreated": b.Created,
 		"cpus": cpus, "workers": workers, "parkCells": cells,
-		"jobs":         map[string]any{"head": b.Jobs.Head, "tail": b.Jobs.Tail, "idleWorkers": b.Jobs.Idle, "mutex": b.Jobs.Mutex, "queued": jobs},
-		"rings":        map[string]any{"consoleOut": ringMap(b.ConsoleOut), "consoleIn": ringMap(b.ConsoleIn), "control": ringMap(b.Control)},
-		"pool":         map[string]any{"idle": b.Jobs.Idle, "starting": d.Starting, "stock": d.Stock},
-		"pendingInput": d.PendingInput,
-		"irqWords":     "not available: the kernel keeps its per-CPU raised_irqs words at addresses the host interface does not name",
+		"jobs":          map[string]any{"head": b.Jobs.Head, "tail": b.Jobs.Tail, "idleWorkers": b.Jobs.Idle, "mutex": b.Jobs.Mutex, "queued": jobs},
+		"rings":         map[string]any{"consoleOut": ringMap(b.ConsoleOut), "consoleIn": ringMap(b.ConsoleIn), "control": ringMap(b.Control)},
+		"pool":          map[string]any{"idle": b.Jobs.Idle, "starting": d.Starting, "stock": d.Stock},
+		"pendingInput":  d.PendingInput,
+		"kernelReports": stringsAny(d.KernelReports),
+		"irqWords":      "not available: the kernel keeps its per-CPU raised_irqs words at addresses the host interface does not name",
 	}
 }
 
@@ -245,7 +249,18 @@ func (d *DebugState) Text() string {
 		fmt.Fprintf(&s, "ring %s: head %d tail %d (%d unread of %d), mutex %d\n", r.name, r.st.Head, r.st.Tail, r.st.Tail-r.st.Head, r.st.Cap, r.st.Mutex)
 	}
 	fmt.Fprintf(&s, "input waiting in the host (not yet in the ring): %d bytes\n", d.PendingInput)
+	for _, k := range d.KernelReports {
+		fmt.Fprintf(&s, "kernel report: %s\n", k)
+	}
 	return s.String()
+}
+
+func stringsAny(ss []string) []any {
+	a := make([]any, len(ss))
+	for i, s := range ss {
+		a[i] = s
+	}
+	return a
 }
 
 // sortWorkers orders workers by id, for a stable dump.

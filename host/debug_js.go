@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/linuxwasm/gohost/bridge"
@@ -18,6 +19,7 @@ func (m *Machine) watchHang() {
 	if now.Sub(m.boardAt) < boardEvery {
 		return
 	}
+	m.flushKernelFaults()
 	m.boardAt = now
 	m.noteBoards(now)
 	in, jobs := m.br.ConsoleIn, m.br.Jobs
@@ -31,10 +33,16 @@ func (m *Machine) watchHang() {
 	if why == "" {
 		return
 	}
+	// The kernel may have said why itself.
+	var kernel map[string]any
+	if r, ago := m.lastKernelFault(); r != nil {
+		why += fmt.Sprintf("; %v before, %s", ago.Round(time.Second), r.Summary())
+		kernel = kernelMap(*r)
+	}
 	d := m.DebugState()
 	text := "the machine is not answering: " + why + "\n" + d.Text()
 	m.ev.Log(text)
-	m.ev.Stall(why, text, d.Map())
+	m.ev.Stall(why, text, d.Map(), kernel)
 }
 
 // noteBoards times every live worker's board record.
@@ -63,7 +71,7 @@ func (m *Machine) DebugState() *DebugState {
 	now := time.Now()
 	m.noteBoards(now)
 	d := &DebugState{Stage: m.stage, Bridge: m.br.Snapshot(), Starting: m.pool.Starting(),
-		Stock: len(m.assets.stock.started), PendingInput: len(m.pendingIn)}
+		Stock: len(m.assets.stock.started), PendingInput: len(m.pendingIn), KernelReports: m.kernelReportLines()}
 	if !m.started.IsZero() {
 		d.UptimeMs = now.Sub(m.started).Milliseconds()
 	}

@@ -101,6 +101,7 @@ func TestDebugStateTextAndMap(t *testing.T) {
 	b.Tasks.SetWorker(s, 2)
 	require.True(t, b.Jobs.Push(&bridge.Job{Kind: bridge.JobCPU, A: 3, B: 0x8000}, nil))
 	d := &DebugState{Stage: "ready", UptimeMs: 61000, Bridge: b.Snapshot(), Starting: 1, Stock: 2, PendingInput: 4,
+		KernelReports: []string{"the kernel reports CPU 3 stalled (task ls): RCU stall"},
 		Workers: []WorkerDebug{
 			{ID: 2, What: "sh (0x6000)", State: bridge.WorkerStateName(bridge.WorkerParkedSwitch), Task: 0x6000, Slot: s, For: 12 * time.Second},
 			{ID: 1, What: "CPU 0 (boot)", State: bridge.WorkerStateName(bridge.WorkerRunning), Task: 0x2000, Slot: idle},
@@ -115,6 +116,7 @@ func TestDebugStateTextAndMap(t *testing.T) {
 		"queued: start CPU 3 (idle task 0x8000)",
 		"ring console in: head 0 tail 0",
 		"not yet in the ring): 4 bytes",
+		"kernel report: the kernel reports CPU 3 stalled (task ls): RCU stall\n",
 	} {
 		assert.Contains(t, text, want)
 	}
@@ -124,6 +126,7 @@ func TestDebugStateTextAndMap(t *testing.T) {
 	assert.Len(t, m["parkCells"], 2)
 	assert.Equal(t, int64(12000), m["workers"].([]any)[1].(map[string]any)["forMs"])
 	assert.Len(t, m["jobs"].(map[string]any)["queued"], 1)
+	assert.Equal(t, []any{"the kernel reports CPU 3 stalled (task ls): RCU stall"}, m["kernelReports"])
 }
 
 var smallBridge = bridge.Config{TaskSlots: 64, JobCap: 8, ConsoleOutCap: 256, ConsoleInCap: 64, ControlCap: 256}

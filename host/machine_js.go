@@ -49,9 +49,10 @@ type Events interface {
 	ConsoleBacklog() int
 	Log(text string)
 	Error(e ErrorEvent)
-	// Stall reports a machine that stopped answering (the hang watchdog):
-	// why, the state dump as text, and the same as plain values.
-	Stall(why, text string, state map[string]any)
+	// Stall reports a machine that stopped answering (the hang watchdog) or
+	// a fault the kernel reported itself: why, the state dump as text, the
+	// same as plain values, and the kernel's report (nil if none).
+	Stall(why, text string, state, kernel map[string]any)
 }
 
 // Machine is one boot of a kernel: its memories, workers and bridge.
@@ -97,6 +98,7 @@ type Machine struct {
 	hang      hangWatch            // the hang watchdog (debug.go)
 	boardAt   time.Time            // when the workers' board was last read
 	boardSeen map[uint32]boardSeen // when each worker's board record last changed
+	kfaults   kernelFaults         // the kernel's own fault reports (kfault_js.go)
 }
 
 // NewMachine prepares a machine; Boot starts it.

@@ -473,12 +473,14 @@ import * as userFiles from './userfiles.js';
       showConfSummary();
     });
     host.on('log', (text) => hostLog(text));
-    // The hang watchdog: the machine stopped answering. Its state dump is
-    // already in the terminal (as a log line); keep it in the log download
-    // too and say so in the status bar.
+    // The hang watchdog (the machine stopped answering) or the kernel's own
+    // fault report (an RCU stall, a lockup, an oops: source 'kernel'). The
+    // state dump is already in the terminal (as a log line); keep it in the
+    // log download too and say so in the status bar.
     host.on('stall', (ev) => {
       recordConsole(new TextEncoder().encode('\r\n[gohost] ' + ev.text.replace(/\r?\n/g, '\r\n')));
-      setStage('stalled', 'Not answering: ' + ev.reason + ' (state dump in the terminal and the log download)');
+      const what = ev.source === 'kernel' ? ev.reason.charAt(0).toUpperCase() + ev.reason.slice(1) : 'Not answering: ' + ev.reason;
+      setStage('stalled', what + ' (state dump in the terminal and the log download)');
     });
     host.on('error', (e) => showError({
       title: e.title, message: e.message, details: e.details, stack: e.stack, reboot: e.reboot, help: !e.reboot,

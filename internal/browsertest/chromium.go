@@ -10,7 +10,13 @@ package browsertest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -44,7 +50,14 @@ func StartChromium(exe string) (ctx context.Context, stop func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Options(exe, userData)...)
+	// chromedp talks to the browser over a pipe; a loopback DevTools port
+	// (random, announced in the profile's DevToolsActivePort file) lets a
+	// second client in: the stack dump (internal/stackdump) attaches to
+	// worker targets there, which chromedp's own connection cannot route.
+	opts := append(Options(exe, userData), chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+		cmd.Args = append(cmd.Args, "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1")
+	}))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	stop = func() {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -59,7 +72,41 @@ func StartChromium(exe string) (ctx context.Context, stop func(), err error) {
 		stop()
 		return nil, nil, err
 	}
+	profiles.Store(chromedp.FromContext(ctx).Browser, userData)
 	return ctx, stop, nil
+}
+
+// profiles maps each browser StartChromium started to its profile directory.
+var profiles sync.Map
+
+// DevToolsURL is the browser-level DevTools websocket address of a browser
+// started by StartChromium (ctx: its context or a tab's).
+func DevToolsURL(ctx context.Context) (string, error) {
+	c := chromedp.FromContext(ctx)
+	if c == nil || c.Browser == nil {
+		return "", errors.New("browsertest: no browser in the context")
+	}
+	dir, ok := profiles.Load(c.Browser)
+	if !ok {
+		return "", errors.New("browsertest: the browser was not started by StartChromium")
+	}
+	// Chromium writes the file once its port is open: give it a moment.
+	var b []byte
+	var err error
+	for i := 0; i < 50; i++ {
+		if b, err = os.ReadFile(filepath.Join(dir.(string), "DevToolsActivePort")); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return "", fmt.Errorf("browsertest: the DevTools port: %w", err)
+	}
+	port, path, ok := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if !ok || port == "" || !strings.HasPrefix(path, "/devtools/browser/") {
+		return "", fmt.Errorf("browsertest: DevToolsActivePort reads %q", b)
+	}
+	return "ws://127.0.0.1:" + port + path, nil
 }
 
 // BrowserPID is the browser process of a context made by StartChromium, or 0.

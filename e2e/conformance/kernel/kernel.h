@@ -226,6 +226,7 @@ int sys_write(struct task *t, u32 fd, const char *buf, int count);
 int sys_file_call(struct task *t, int nr, u32 *a, int *handled);
 void free_images(struct task *t);
 void realboot_scenario(int churn);
+void stall_scenario(void); /* stall.c */
 
 /* cmdline */
 const char *cmdline_get(const char *key, char *out, int outsize);

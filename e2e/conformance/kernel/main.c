@@ -145,10 +145,10 @@ int conf_selected(const char *name)
 	if (list_has(buf, name))
 		return 1;
 	/* "all" selects every scenario except panic and halt (which end the
-	   machine), flood (which waits for a Ctrl-C) and realboot/churn (PID 1
-	   becomes the shell) */
+	   machine), flood (which waits for a Ctrl-C), stall (a CPU spins for
+	   good) and realboot/churn (PID 1 becomes the shell) */
 	return list_has(buf, "all") && strcmp(name, "panic") && strcmp(name, "halt") && strcmp(name, "flood") &&
-	       strcmp(name, "bench") && strcmp(name, "realboot") && strcmp(name, "churn");
+	       strcmp(name, "bench") && strcmp(name, "realboot") && strcmp(name, "churn") && strcmp(name, "stall");
 }
 
 int bench_selected(const char *name)

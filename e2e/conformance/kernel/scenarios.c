@@ -875,6 +875,8 @@ int kernel_init(void *arg)
 		check("bigtable", "exit_status", st == 0, "status=%d", st);
 	}
 	run_benchmarks();
+	if (conf_selected("stall")) /* stall.c: a CPU spins for good */
+		stall_scenario();
 	/* realboot/churn last: PID 1 execs /init and never comes back here */
 	int user_init = 0;
 	if (conf_selected("realboot") || conf_selected("churn")) {
