@@ -113,7 +113,13 @@ func inspectKernel(b []byte, parse func([]byte) (*wasmbin.Module, error)) (*abi.
 	if err != nil {
 		var mm *abi.MismatchError
 		if errors.As(err, &mm) {
-			return nil, &KernelError{Message: "this WebAssembly module is not a Linux/Wasm kernel this host can run", Details: mm.Messages()}
+			details := mm.Messages()
+			if mm.CheckedAs != "" {
+				// Which of the three kinds the module was held to, and why:
+				// its type messages name that kind's types.
+				details = append([]string{mm.CheckedAs + ":"}, details...)
+			}
+			return nil, &KernelError{Message: "this WebAssembly module is not a Linux/Wasm kernel this host can run", Details: details}
 		}
 		return nil, &KernelError{Message: err.Error()}
 	}

@@ -89,9 +89,10 @@ func TestRealShapedKernelRefusedWhereTheRealOneIsWrong(t *testing.T) {
 		_, err = InspectKernel(k)
 		var ke *KernelError
 		require.ErrorAs(t, err, &ke)
-		require.Len(t, ke.Details, 1)
-		assert.Contains(t, ke.Details[0], bad.msg)
-		assert.Contains(t, ke.Details[0], "one i32 result or none")
+		require.Len(t, ke.Details, 2)
+		assert.Contains(t, ke.Details[0], "checked as an initial release wasm32 kernel")
+		assert.Contains(t, ke.Details[1], bad.msg)
+		assert.Contains(t, ke.Details[1], "one i32 result or none")
 	}
 }
 

@@ -156,8 +156,14 @@ func kernelFacts(path string, size int, info *abi.KernelInfo) string {
 	if info.MemoryMax > 0 {
 		max = fmt.Sprintf("at most %d", info.MemoryMax)
 	}
-	return fmt.Sprintf("Kernel %s: %d bytes, a Linux/Wasm kernel of the initial release (wasm32) that this host runs: memory of %d pages (%s) to start, %s; %d host imports, %d sys_* stubs.",
-		path, size, info.MemoryMin, sizeText(info.MemoryMin*65536), max, len(info.HostImports), len(info.SysStubs))
+	s := fmt.Sprintf("Kernel %s: %d bytes, %s Linux/Wasm kernel (%s) that this host runs: memory of %d pages (%s) to start, %s; %d host imports, %d sys_* stubs.",
+		path, size, info.Kind.WithArticle(), info.Kind.Long(), info.MemoryMin, sizeText(info.MemoryMin*65536), max, len(info.HostImports), len(info.SysStubs))
+	if info.UnexpectedSysStubs() {
+		// Facts section 7: a 7.0-era kernel normally answers these inside
+		// itself; an older 7.0 build imports them, and the host stubs them.
+		s += fmt.Sprintf(" Its generation normally imports no sys_* function; these %d are answered -ENOSYS by the host, as the kernel itself would.", len(info.SysStubs))
+	}
+	return s
 }
 
 // initrdFacts describes the initramfs as the kernel's unpacker would read
