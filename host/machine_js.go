@@ -245,7 +245,7 @@ func (m *Machine) prepareInitrd(d download) error {
 		ijs = js.Global().Get("Uint8Array").New(len(ibytes))
 		js.CopyBytesToJS(ijs, ibytes)
 	}
-	if err := CheckFit(m.info.MemoryMin, len(ibytes)); err != nil {
+	if err := CheckFit(m.info.Kind, m.info.MemoryMin, len(ibytes)); err != nil {
 		return &KernelError{Message: err.Error()}
 	}
 	m.initrd = ijs.Get("buffer")

@@ -137,7 +137,7 @@ func check(kernelPath, initrdPath, cmdline string) (*report, error) {
 		return nil, err
 	}
 	if info != nil {
-		if err := host.CheckFit(info.MemoryMin, int(st.Size())); err != nil {
+		if err := host.CheckFit(info.Kind, info.MemoryMin, int(st.Size())); err != nil {
 			// Too big to boot: its contents do not matter (nor are they read).
 			r.refuse("initramfs: " + err.Error())
 			return r, nil
