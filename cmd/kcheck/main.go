@@ -124,6 +124,17 @@ func check(kernelPath, initrdPath, cmdline string) (*report, error) {
 		r.refuse("kernel: " + err.Error())
 	default:
 		r.facts = append(r.facts, kernelFacts(kernelPath, len(kb), info))
+		if info.UnexpectedSysStubs() {
+			// Facts section 7: a 7.0-era kernel normally answers these
+			// inside itself; an older 7.0 build imports them, and the host
+			// stubs them.
+			names := make([]string, len(info.SysStubs))
+			for i, st := range info.SysStubs {
+				names[i] = st.Name
+			}
+			r.warnings = append(r.warnings, fmt.Sprintf("a %s kernel normally imports no sys_* function; the host answers these %d with -ENOSYS, as a newer kernel would itself: %s",
+				info.Kind, len(names), strings.Join(names, ", ")))
+		}
 	}
 	if err := host.CheckCmdline(cmdline); err != nil {
 		r.refuse("command line: " + err.Error())
@@ -158,11 +169,6 @@ func kernelFacts(path string, size int, info *abi.KernelInfo) string {
 	}
 	s := fmt.Sprintf("Kernel %s: %d bytes, %s Linux/Wasm kernel (%s) that this host runs: memory of %d pages (%s) to start, %s; %d host imports, %d sys_* stubs.",
 		path, size, info.Kind.WithArticle(), info.Kind.Long(), info.MemoryMin, sizeText(info.MemoryMin*65536), max, len(info.HostImports), len(info.SysStubs))
-	if info.UnexpectedSysStubs() {
-		// Facts section 7: a 7.0-era kernel normally answers these inside
-		// itself; an older 7.0 build imports them, and the host stubs them.
-		s += fmt.Sprintf(" Its generation normally imports no sys_* function; these %d are answered -ENOSYS by the host, as the kernel itself would.", len(info.SysStubs))
-	}
 	return s
 }
 

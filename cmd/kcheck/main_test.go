@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/internal/abi"
 	"github.com/linuxwasm/gohost/internal/cpio"
+	"github.com/linuxwasm/gohost/internal/realshape"
 )
 
 var testdata = filepath.Join("..", "..", "e2e", "conformance", "testdata")
@@ -118,4 +120,39 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
+}
+
+// kcheck says which kind of kernel it found, and names sys_* imports a
+// 7.0-era kernel is not expected to have.
+func TestSays70Kind(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "abi", "testdata", "real-kernel-facts.json"))
+	require.NoError(t, err)
+	f, err := realshape.Parse(b)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		shape realshape.Shape
+		want  string
+	}{
+		{realshape.Shape{Kind: abi.Gen70Wasm32}, "a 7.0 wasm32 Linux/Wasm kernel (Linux 7.0-era generation, wasm32) that this host runs"},
+		{realshape.Shape{Kind: abi.Gen70Wasm64}, "a 7.0 wasm64 Linux/Wasm kernel (Linux 7.0-era generation, wasm64 (memory64)) that this host runs"},
+	} {
+		k, err := f.KernelOf(c.shape, "x")
+		require.NoError(t, err)
+		p := filepath.Join(dir, "vmlinux.wasm")
+		require.NoError(t, os.WriteFile(p, k, 0o644))
+		code, out, _ := kcheck(t, p)
+		assert.Equal(t, 0, code, out)
+		assert.Contains(t, out, c.want)
+		assert.Contains(t, out, "13 host imports, 0 sys_* stubs.")
+		assert.NotContains(t, out, "warning:")
+	}
+	k, err := f.KernelOf(realshape.Shape{Kind: abi.Gen70Wasm32, SysImports: true}, "x")
+	require.NoError(t, err)
+	p := filepath.Join(dir, "vmlinux.wasm")
+	require.NoError(t, os.WriteFile(p, k, 0o644))
+	code, out, _ := kcheck(t, p)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "warning: a 7.0 wasm32 kernel normally imports no sys_* function; the host answers these 84 with -ENOSYS, as a newer kernel would itself: sys_")
+	assert.Contains(t, out, "sys_landlock_add_rule")
 }
