@@ -28,6 +28,7 @@ const (
 	KeyMemory       = "memory" // the kernel's shared memory
 	KeyBridge       = "bridge" // the bridge memory
 	KeyHostImports  = "hostImports"
+	KeyHostImpls    = "hostImpls" // the worker export implementing each host import
 	KeySysStubs     = "sysStubs"
 	KeyPoolCeiling  = "poolCeiling"
 	KeyCmdline      = "cmdline" // primary only
@@ -46,7 +47,7 @@ const (
 // ReadByWorkerJS are the keys www/worker.js reads; worker/ reads the others
 // of MachineStart from gohostWorker.start.
 var ReadByWorkerJS = []string{KeyKind, KeyGoModule, KeyForwarderModule, KeyHostmemNames,
-	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeySysStubs,
+	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeyHostImpls, KeySysStubs,
 	KeyCmdline, KeyInitrd}
 
 // GoStart starts a worker's Go runtime. The module fields hold JS values
@@ -72,6 +73,9 @@ type MachineStart struct {
 	HostmemModule, ShimsModule any
 	Memory, Bridge             any
 	HostImports, SysStubs      []string
+	// HostImpls names the worker's export implementing each of HostImports
+	// (abi.KernelInfo.HostImpls).
+	HostImpls []string
 	// PoolCeiling is how many idle workers the pool keeps at most.
 	PoolCeiling int
 	// Cmdline and Initrd (an ArrayBuffer) are for the primary worker.
@@ -94,7 +98,7 @@ func (s MachineStart) Message() map[string]any {
 		KeyKind: KindMachine, KeyID: s.ID, KeyRole: s.Role,
 		KeyKernelModule: s.KernelModule, KeyHostmem: s.HostmemModule, KeyShims: s.ShimsModule,
 		KeyMemory: s.Memory, KeyBridge: s.Bridge,
-		KeyHostImports: anyList(s.HostImports), KeySysStubs: anyList(s.SysStubs),
+		KeyHostImports: anyList(s.HostImports), KeyHostImpls: anyList(s.HostImpls), KeySysStubs: anyList(s.SysStubs),
 		KeyPoolCeiling: s.PoolCeiling,
 	}
 	if s.Role == RolePrimary {

@@ -343,6 +343,9 @@ func (m *Machine) Status() map[string]any {
 	}
 	s["stage"], s["workers"], s["consoleOut"] = m.stage, len(m.workers), m.consoleOut
 	s["stock"] = len(m.assets.stock.started)
+	if m.info != nil {
+		s["kernelKind"] = m.info.Kind.String() // which of the kernel kinds the host found
+	}
 	if !m.started.IsZero() {
 		s["uptimeMs"] = time.Since(m.started).Milliseconds()
 	}

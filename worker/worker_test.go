@@ -3,12 +3,15 @@ package worker
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/linuxwasm/gohost/internal/abi"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 func TestDecodeResult(t *testing.T) {
@@ -85,4 +88,51 @@ func TestGuardTargetsCoverEverySlot(t *testing.T) {
 		assert.NotNil(t, abi.User.Export(n), n)
 	}
 	assert.Equal(t, "__libc_handle_signal", UserTargets[slotHandleSignal-UserTargetBase])
+}
+
+// goExports lists the //go:wasmexport names of this package's sources with
+// the Go parameter and result types of each function.
+func goExports(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*_js.go")
+	require.NoError(t, err)
+	out := map[string]string{}
+	re := regexp.MustCompile(`//go:wasmexport (\S+)\nfunc \w+(\([^)]*\)[^{]*)\{`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			out[m[1]] = strings.TrimSpace(m[2])
+		}
+	}
+	return out
+}
+
+// Every host import of every kernel kind the worker implements has an
+// export of that name (Symbol.Impl, or the import's own), whose Go
+// parameter count matches the import's: worker.js binds them by these names.
+func TestEveryKernelImportImplemented(t *testing.T) {
+	exports := goExports(t)
+	for _, kind := range []abi.KernelKind{abi.InitialWasm32, abi.Gen70Wasm32} {
+		for _, s := range kind.Spec().Imports {
+			if s.Kind != wasmbin.KindFunc {
+				continue
+			}
+			impl := s.Impl
+			if impl == "" {
+				impl = s.Name
+			}
+			sig, ok := exports[impl]
+			if !assert.True(t, ok, "%s: no export %s for import %s", kind, impl, s.Name) {
+				continue
+			}
+			params := sig[:strings.Index(sig, ")")+1]
+			n := 0
+			if params != "()" {
+				// "(a, b uint32, c int32)": one name per parameter
+				n = len(strings.Split(params, ","))
+			}
+			assert.Equal(t, len(s.Func.Params), n, "%s: %s%s for %s", kind, impl, sig, s.Func)
+		}
+	}
 }

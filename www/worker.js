@@ -95,11 +95,15 @@ function startMachine(d) {
   });
 
   // 3. The kernel: its host imports are Go's exports (or their shims), its
-  // unimplemented syscalls answer -ENOSYS (2.14).
+  // unimplemented syscalls answer -ENOSYS (2.14). hostImpls[i] names the
+  // export implementing hostImports[i]: an import whose type a kernel
+  // generation changed has its own (abi.Symbol.Impl).
   const env = { memory };
-  for (const name of d.hostImports) {
-    env[name] = shims.exports[name] || goInstance.exports[name];
-  }
+  d.hostImports.forEach((name, i) => {
+    const impl = d.hostImpls[i];
+    env[name] = shims.exports[impl] || goInstance.exports[impl];
+    if (typeof env[name] !== 'function') throw new Error('the worker has no implementation ' + impl + ' of kernel import ' + name);
+  });
   for (const name of d.sysStubs) env[name] = () => -38;
   const kernel = new WebAssembly.Instance(d.kernelModule, { env }).exports;
   // The guard slots belong to Go (worker/codes.go): it listed them here.
@@ -118,6 +122,13 @@ function startMachine(d) {
     kernelBytes(start, end) { return bytes().slice(start, end); },
     kernelView(start, end) { return new Uint8Array(memory.buffer, start, end - start); },
     writeKernel(addr, u8) { bytes().set(u8, addr); },
+    // wasm_random_get_bytes: getRandomValues takes no view of shared memory.
+    randomFill(addr, count) {
+      const t = new Uint8Array(count);
+      crypto.getRandomValues(t);
+      bytes().set(t, addr);
+      return count;
+    },
     cString(addr, max) {
       const b = bytes();
       let end = addr;

@@ -1,0 +1,89 @@
+//go:build !js
+
+package e2e
+
+// One host, three kernel kinds (issue 21): the conformance kernel built in
+// the shape of the Linux 7.0-era generation boots through the page like the
+// initial-release one, and the page says which kind it found.
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/internal/firefox"
+)
+
+// kernelKinds are the conformance kernels of the 7.0-era kinds, by the name
+// the page shows (abi.KernelKind.String).
+var kernelKinds = []struct{ kind, file string }{
+	{"7.0 wasm32", "vmlinux-70-wasm32.wasm"},
+}
+
+func kindParams(file string) url.Values {
+	return url.Values{"kernel": {"/conformance/" + file}}
+}
+
+// Every scenario passes on each 7.0-era kernel, the boot seed came from the
+// host, and the status (API and panel) names the kind.
+func TestKinds70ConformanceAll(t *testing.T) {
+	for _, k := range kernelKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			tab := confTab(t, 3*time.Minute, conformanceCmdline(t, "all"), kindParams(k.file))
+			out := tab.waitDone(150 * time.Second)
+			requireAllPassed(t, out)
+			m := confDone.FindStringSubmatch(out)
+			require.NotNil(t, m, out)
+			require.Equal(t, "0", m[2])
+			assert.Contains(t, out, "CONF boot random_seed PASS", "wasm_random_get_bytes filled the boot seed")
+			assert.Contains(t, out, "CONF random too_many PASS", "more than 65536 bytes: -1")
+			assert.Contains(t, out, "CONF smp start_stack PASS", "_start_secondary got the idle task")
+			assert.Equal(t, k.kind, Eval[string](tab, `gohost.status().kernelKind`))
+			assert.Equal(t, k.kind, Eval[string](tab, `document.getElementById('st-kernel').textContent`))
+		})
+	}
+}
+
+// realboot (40 kthreads, PID 1 execing a BusyBox-sized /init, a shell on a
+// polled console) on each 7.0-era kernel, then a forking command.
+func TestRealboot70(t *testing.T) {
+	for _, k := range kernelKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			tab := confTab(t, 5*time.Minute, conformanceCmdline(t, "realboot"), kindParams(k.file))
+			tab.WaitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
+			out := Eval[string](tab, `gohost.output()`)
+			requireAllPassed(t, out)
+			require.Contains(t, out, "CONF realboot kthreads PASS")
+			require.Equal(t, 3, cpusOnline(tab))
+			shellLine(t, tab, "echo hello 7.0", "hello 7.0\r\n")
+			shellLine(t, tab, "ls", "sbin\r\n")
+			require.Equal(t, 4, cpusOnline(tab), "the first forking command brings up a 4th CPU")
+			shellLine(t, tab, "ls | wc -l", "\r\n10\r\n")
+			assert.Equal(t, k.kind, Eval[string](tab, `gohost.status().kernelKind`))
+		})
+	}
+}
+
+// testFirefoxRealboot70 is realboot on each 7.0-era kernel in Firefox (a
+// subtest of TestFirefox).
+func testFirefoxRealboot70(t *testing.T, b *firefox.Browser) {
+	for _, k := range kernelKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			tab := newFFTab(t, b, 4*time.Minute)
+			tab.navigate("", "/", mergeParams(conformanceParams(conformanceCmdline(t, "realboot")), kindParams(k.file)))
+			tab.waitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
+			requireAllPassed(t, ffEval[string](tab, `gohost.output()`))
+			for _, c := range []struct{ line, want string }{{"echo firefox", "\r\nfirefox\r\n"}, {"ls", "bin"}} {
+				before := ffEval[int](tab, `gohost.output().length`)
+				ffEval[any](tab, fmt.Sprintf(`gohost.input(%s)`, jsString(c.line+"\r")))
+				tab.waitJS(fmt.Sprintf("the answer to %q", c.line), fmt.Sprintf(`(() => { const o = gohost.output().slice(%d); return o.includes(%s) && /\/ # $/.test(o); })()`, before, jsString(c.want)), shellAnswer)
+			}
+			assert.Equal(t, 4, ffEval[int](tab, `gohost.status().cpus`))
+			assert.Equal(t, k.kind, ffEval[string](tab, `gohost.status().kernelKind`))
+		})
+	}
+}
