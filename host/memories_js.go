@@ -24,13 +24,24 @@ func (m *Machine) createMemories() error {
 	if err != nil {
 		return err
 	}
+	// At most 4 GiB, on wasm64 too: the kernel grows to 512 MiB at boot, and
+	// below 4 GiB every address fits the host's 32-bit task and address
+	// words (gen2-interface-facts.md section 9: "enforce memory < 4 GiB").
 	max := m.info.MemoryMax
 	if max == 0 || max > 65536 {
 		max = 65536
 	}
-	mem, err := memCtor.New(map[string]any{"initial": m.info.MemoryMin, "maximum": max, "shared": true})
+	desc := map[string]any{"initial": m.info.MemoryMin, "maximum": max, "shared": true}
+	what := "shared"
+	if m.info.Kind.Wasm64() {
+		// memory64: BigInt limits
+		big := js.Global().Get("BigInt")
+		desc = map[string]any{"initial": big.Invoke(m.info.MemoryMin), "maximum": big.Invoke(max), "shared": true, "address": "i64"}
+		what = "shared, memory64"
+	}
+	mem, err := memCtor.New(desc)
 	if err != nil {
-		return &KernelError{Message: fmt.Sprintf("the browser cannot create the kernel's memory (%d pages, up to %d, shared)", m.info.MemoryMin, max), Details: []string{err.Error()}}
+		return &KernelError{Message: fmt.Sprintf("the browser cannot create the kernel's memory (%d pages, up to %d, %s)", m.info.MemoryMin, max, what), Details: []string{err.Error()}}
 	}
 	m.memory = safejs.Unsafe(mem)
 	pages := bridge.DefaultConfig.Pages()
@@ -47,7 +58,7 @@ func (m *Machine) createMemories() error {
 		err := try(func() { mod = js.Global().Get("WebAssembly").Get("Module").New(u) })
 		return mod, err
 	}
-	if m.helpers.hostmem, err = compile(wasmgen.HostMem()); err != nil {
+	if m.helpers.hostmem, err = compile(wasmgen.HostMemFor(m.info.Kind.Wasm64())); err != nil {
 		return &KernelError{Message: "this browser lacks WebAssembly features the host needs (threads, multi-memory)", Details: []string{err.Error()}}
 	}
 	if m.helpers.shims, err = compile(wasmgen.Shims(wasmgen.KernelShims)); err != nil {

@@ -95,6 +95,7 @@ func TestGuardTargetsCoverEverySlot(t *testing.T) {
 func goExports(t *testing.T) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob("*_js.go")
+	require.NotEmpty(t, files)
 	require.NoError(t, err)
 	out := map[string]string{}
 	re := regexp.MustCompile(`//go:wasmexport (\S+)\nfunc \w+(\([^)]*\)[^{]*)\{`)
@@ -113,7 +114,7 @@ func goExports(t *testing.T) map[string]string {
 // parameter count matches the import's: worker.js binds them by these names.
 func TestEveryKernelImportImplemented(t *testing.T) {
 	exports := goExports(t)
-	for _, kind := range []abi.KernelKind{abi.InitialWasm32, abi.Gen70Wasm32} {
+	for _, kind := range abi.KernelKinds {
 		for _, s := range kind.Spec().Imports {
 			if s.Kind != wasmbin.KindFunc {
 				continue
@@ -126,13 +127,49 @@ func TestEveryKernelImportImplemented(t *testing.T) {
 			if !assert.True(t, ok, "%s: no export %s for import %s", kind, impl, s.Name) {
 				continue
 			}
-			params := sig[:strings.Index(sig, ")")+1]
-			n := 0
-			if params != "()" {
-				// "(a, b uint32, c int32)": one name per parameter
-				n = len(strings.Split(params, ","))
-			}
-			assert.Equal(t, len(s.Func.Params), n, "%s: %s%s for %s", kind, impl, sig, s.Func)
+			assert.Equal(t, s.Func.Params, goParamTypes(sig), "%s: %s%s for %s", kind, impl, sig, s.Func)
 		}
 	}
+}
+
+// goParamTypes gives the wasm types of a Go signature's parameters
+// ("(a, b uint32, c int64) int64" -> i32, i32, i64).
+func goParamTypes(sig string) []wasmbin.ValType {
+	params := strings.TrimSpace(sig[1:strings.Index(sig, ")")])
+	if params == "" {
+		return nil
+	}
+	var out []wasmbin.ValType
+	pending := 0
+	for _, p := range strings.Split(params, ",") {
+		f := strings.Fields(p)
+		pending++
+		if len(f) == 2 {
+			t := wasmbin.I32
+			if f[1] == "uint64" || f[1] == "int64" {
+				t = wasmbin.I64
+			}
+			for ; pending > 0; pending-- {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// A program importing a 64-bit table (clang-19's wasm64 -fPIC) gets
+// Table64 in its size, so the worker creates the table it imports.
+func TestTableSizeTable64(t *testing.T) {
+	name := "__indirect_function_table"
+	imp := append([]byte{1, 3, 'e', 'n', 'v', byte(len(name))}, name...)
+	mod := func(flags byte) []byte {
+		sec := append(append([]byte(nil), imp...), 1, 0x70, flags, 5)
+		return append([]byte("\x00asm\x01\x00\x00\x00\x02"), append([]byte{byte(len(sec))}, sec...)...)
+	}
+	n, ok := TableSize(mod(0x04))
+	require.True(t, ok)
+	assert.Equal(t, uint32(Table64|5), n)
+	n, ok = TableSize(mod(0x00))
+	require.True(t, ok)
+	assert.Equal(t, uint32(5), n)
 }
