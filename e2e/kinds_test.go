@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/e2e/conformance"
 	"github.com/linuxwasm/gohost/internal/abi"
 	"github.com/linuxwasm/gohost/internal/firefox"
 	"github.com/linuxwasm/gohost/internal/realshape"
@@ -27,12 +28,31 @@ import (
 
 // kernelKinds are the conformance kernels of the 7.0-era kinds, by the name
 // the page shows (abi.KernelKind.String).
-var kernelKinds = []struct{ kind, file string }{
-	{"7.0 wasm32", "vmlinux-70-wasm32.wasm"},
+var kernelKinds = []kernelKind{
+	{"7.0 wasm32", "vmlinux-70-wasm32.wasm", conformance.Initrd},
+	{"7.0 wasm64", "vmlinux-70-wasm64.wasm", "initramfs-wasm64.cpio"},
 }
 
-func kindParams(file string) url.Values {
-	return url.Values{"kernel": {"/conformance/" + file}}
+// kernelKind is a conformance kernel and the initramfs of its width.
+type kernelKind struct{ kind, file, initrd string }
+
+func kindParams(k kernelKind) url.Values {
+	return url.Values{"kernel": {"/conformance/" + k.file}, "initrd": {"/conformance/" + k.initrd}}
+}
+
+// kindCmdline is conformanceCmdline for this kind's initramfs (its length
+// and hash, which the boot scenario checks).
+func kindCmdline(t *testing.T, k kernelKind, scenario string) string {
+	t.Helper()
+	c := conformanceCmdline(t, scenario)
+	b, err := conformance.File(k.initrd)
+	require.NoError(t, err)
+	old, err := conformance.File(conformance.Initrd)
+	require.NoError(t, err)
+	for i, w := range conformance.InitrdWords(old) {
+		c = strings.Replace(c, w, conformance.InitrdWords(b)[i], 1)
+	}
+	return c
 }
 
 // Every scenario passes on each 7.0-era kernel, the boot seed came from the
@@ -40,12 +60,13 @@ func kindParams(file string) url.Values {
 func TestKinds70ConformanceAll(t *testing.T) {
 	for _, k := range kernelKinds {
 		t.Run(k.kind, func(t *testing.T) {
-			tab := confTab(t, 3*time.Minute, conformanceCmdline(t, "all"), kindParams(k.file))
+			tab := confTab(t, 3*time.Minute, kindCmdline(t, k, "all"), kindParams(k))
 			out := tab.waitDone(150 * time.Second)
 			requireAllPassed(t, out)
 			m := confDone.FindStringSubmatch(out)
 			require.NotNil(t, m, out)
 			require.Equal(t, "0", m[2])
+			t.Logf("%s", m[0])
 			assert.Contains(t, out, "CONF boot random_seed PASS", "wasm_random_get_bytes filled the boot seed")
 			assert.Contains(t, out, "CONF random too_many PASS", "more than 65536 bytes: -1")
 			assert.Contains(t, out, "CONF smp start_stack PASS", "_start_secondary got the idle task")
@@ -60,7 +81,7 @@ func TestKinds70ConformanceAll(t *testing.T) {
 func TestRealboot70(t *testing.T) {
 	for _, k := range kernelKinds {
 		t.Run(k.kind, func(t *testing.T) {
-			tab := confTab(t, 5*time.Minute, conformanceCmdline(t, "realboot"), kindParams(k.file))
+			tab := confTab(t, 5*time.Minute, kindCmdline(t, k, "realboot"), kindParams(k))
 			tab.WaitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
 			out := Eval[string](tab, `gohost.output()`)
 			requireAllPassed(t, out)
@@ -81,7 +102,7 @@ func testFirefoxRealboot70(t *testing.T, b *firefox.Browser) {
 	for _, k := range kernelKinds {
 		t.Run(k.kind, func(t *testing.T) {
 			tab := newFFTab(t, b, 4*time.Minute)
-			tab.navigate("", "/", mergeParams(conformanceParams(conformanceCmdline(t, "realboot")), kindParams(k.file)))
+			tab.navigate("", "/", mergeParams(conformanceParams(kindCmdline(t, k, "realboot")), kindParams(k)))
 			tab.waitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
 			requireAllPassed(t, ffEval[string](tab, `gohost.output()`))
 			for _, c := range []struct{ line, want string }{{"echo firefox", "\r\nfirefox\r\n"}, {"ls", "bin"}} {

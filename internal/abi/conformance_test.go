@@ -173,7 +173,7 @@ func TestConformanceKernel70(t *testing.T) {
 	for _, c := range []struct {
 		file string
 		kind KernelKind
-	}{{"vmlinux-70-wasm32.wasm", Gen70Wasm32}} {
+	}{{"vmlinux-70-wasm32.wasm", Gen70Wasm32}, {"vmlinux-70-wasm64.wasm", Gen70Wasm64}} {
 		t.Run(c.kind.String(), func(t *testing.T) {
 			m := readModule(t, filepath.Join(conformanceDir, c.file))
 			info, err := CheckKernel(m)

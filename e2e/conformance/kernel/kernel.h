@@ -10,6 +10,7 @@ typedef int s32;
 typedef unsigned long long u64;
 typedef long long s64;
 typedef unsigned long size_t;
+typedef unsigned long ulong; /* user-visible words: 8 bytes on wasm64 */
 #define NULL ((void *)0)
 typedef __builtin_va_list va_list;
 #define va_start(a, b) __builtin_va_start(a, b)
@@ -32,6 +33,9 @@ struct task;
 /* The Linux 7.0-era generation (gen2-interface-facts.md; gen70.c) */
 extern void wasm_start_cpu(unsigned int cpu, struct task *idle);
 extern long wasm_random_get_bytes(u8 *buf, long count);
+/* ssize_t (const u8 *, size_t): the same i32 types on wasm32, i64 on wasm64 */
+extern long wasm_driver_hvc_put(const char *buf, unsigned long count);
+extern long wasm_driver_hvc_get(char *buf, unsigned long count);
 /* the new CPU's worker calls _start_secondary(idle_task) */
 #define WASM_START_CPU(n, idle) wasm_start_cpu(n, idle)
 #define START_SECONDARY_ARG(t) ((u32)(t))
@@ -59,8 +63,10 @@ extern void wasm_dump_stacktrace(char *buf, unsigned long max);
 extern void wasm_load_executable(unsigned long bin_start, unsigned long bin_end,
 				 unsigned long data_start, unsigned long table_start);
 extern unsigned long long wasm_cpu_clock_get_monotonic(void);
+#ifndef CONF_GEN70
 extern int wasm_driver_hvc_put(const char *buf, int count);
 extern int wasm_driver_hvc_get(char *buf, int count);
+#endif
 /* called from entry.S, and from raise_exception with raise_tail=1 */
 extern void wasm_user_mode_tail(int flow);
 
