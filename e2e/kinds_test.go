@@ -9,14 +9,10 @@ package e2e
 import (
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -121,24 +117,13 @@ func testFirefoxRealboot70(t *testing.T, b *firefox.Browser) {
 // and is instantiated in a worker with the worker's own imports for its
 // kind: its _start's wasm_panic (an i64 pointer on wasm64) reaches the page.
 func TestRealShaped70KernelsInstantiate(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "internal", "abi", "testdata", "real-kernel-facts.json"))
-	require.NoError(t, err)
-	f, err := realshape.Parse(b)
-	require.NoError(t, err)
+	f := realFactsE2E(t)
 	for _, kind := range []abi.KernelKind{abi.Gen70Wasm32, abi.Gen70Wasm64} {
 		t.Run(kind.String(), func(t *testing.T) {
 			msg := "real-shaped " + kind.String() + " kernel instantiated in a worker"
 			k, err := f.KernelOf(realshape.Shape{Kind: kind}, msg)
 			require.NoError(t, err)
-			srv := startBadServer(t, map[string][]byte{"real.wasm": k}, "")
-			tab := newTab(t, 90*time.Second)
-			tab.recordEvents()
-			u := srv.URL + "/?" + confURLs("/bad/real.wasm").Encode()
-			require.NoError(t, chromedp.Do(tab.ctx, chromedp.Navigate(u)))
-			tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 60*time.Second)
-			text := Eval[string](tab, errorPanelJS)
-			assert.Regexp(t, regexp.MustCompile(`Kernel panic[\s\S]*`+regexp.QuoteMeta(msg)), text, "the module ran: %s", strings.Join(strings.Fields(text), " "))
-			assert.Equal(t, "panic", Eval[string](tab, `gohost.status().stage`))
+			tab := realShapedPanics(t, k, msg)
 			assert.Equal(t, kind.String(), Eval[string](tab, `gohost.status().kernelKind`))
 		})
 	}

@@ -4,6 +4,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"syscall/js"
 
@@ -35,8 +36,12 @@ func (m *Machine) createMemories() error {
 	what := "shared"
 	if m.info.Kind.Wasm64() {
 		// memory64: BigInt limits
-		big := js.Global().Get("BigInt")
-		desc = map[string]any{"initial": big.Invoke(m.info.MemoryMin), "maximum": big.Invoke(max), "shared": true, "address": "i64"}
+		lo, err1 := bigInt(m.info.MemoryMin)
+		hi, err2 := bigInt(max)
+		if err := errors.Join(err1, err2); err != nil {
+			return &KernelError{Message: "this browser cannot describe a wasm64 kernel's memory (no BigInt)", Details: []string{err.Error()}}
+		}
+		desc = map[string]any{"initial": lo, "maximum": hi, "shared": true, "address": "i64"}
 		what = "shared, memory64"
 	}
 	mem, err := memCtor.New(desc)
@@ -78,4 +83,13 @@ func (m *Machine) createMemories() error {
 			js.Global().Get("Uint8Array").New(m.bmem.Get("buffer"), m.br.InputStage, bridge.InputStageSize))
 	}
 	return nil
+}
+
+// bigInt is BigInt(n): memory64 limits are BigInts.
+func bigInt(n uint64) (safejs.Value, error) {
+	ctor, err := safejs.Global().Get("BigInt")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	return ctor.Invoke(n)
 }

@@ -343,6 +343,24 @@ func TestCheckKernelKinds(t *testing.T) {
 	assert.Equal(t, uint64(262144), Kernel70Wasm64.Import("memory").MaxPages)
 }
 
+// Facts section 1 infers that a 7.0 kernel exports its per-instance mutable
+// `current` global and no longer exports the function table: the host must
+// accept either way.
+func TestCheckKernel70InferredExports(t *testing.T) {
+	for _, k := range []*KernelSpec{&Kernel70Wasm32, &Kernel70Wasm64} {
+		tm := kernelOf(k)
+		tm.removeExport("__indirect_function_table")
+		ptr := wasmbin.I32
+		if k.Memory64 {
+			ptr = wasmbin.I64
+		}
+		tm.exports = append(tm.exports, tExport{name: "current", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: ptr, Mutable: true}})
+		info, err := CheckKernel(parse(t, tm))
+		require.NoError(t, err, k.Kind)
+		assert.Equal(t, k.Kind, info.Kind)
+	}
+}
+
 // A 7.0 kernel with sys_* imports (built before cond_syscall aliased
 // sys_ni_syscall) is run with them stubbed, as the facts advise (section 7);
 // the info says they were not expected.
