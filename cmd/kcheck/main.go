@@ -1,9 +1,10 @@
 //go:build !js
 
 // Command kcheck runs the host's own checks of a kernel and an initramfs
-// natively and says what this host would do with them: boot them, or every
-// reason it would refuse. For people who built a kernel and want to know
-// before they open a browser.
+// natively and says what this host would do with them: boot them (saying
+// which of the three kernel kinds it found: initial release wasm32, 7.0
+// wasm32, 7.0 wasm64), or every reason it would refuse. For people who built
+// a kernel and want to know before they open a browser.
 //
 //	go run ./cmd/kcheck vmlinux.wasm [initramfs.cpio.gz]
 //
