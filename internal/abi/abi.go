@@ -259,6 +259,8 @@ type UserSpec struct {
 	Imports []Symbol
 	// Exports the host calls when present.
 	Exports []Symbol
+	// Wasm64Table: the table import may be a table64 (User64).
+	Wasm64Table bool
 }
 
 // User is the user-program ABI.

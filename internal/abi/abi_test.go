@@ -515,11 +515,49 @@ func TestCheckUserProgramProblems(t *testing.T) {
 
 	tm = goodProgram()
 	*tm.importNamed("__indirect_function_table") = tImport{module: "env", name: "__indirect_function_table", kind: wasmbin.KindTable, elem: wasmbin.ExternRef}
-	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true, Memory64: true}
 	*tm.importNamed("__wasm_abort") = tImport{module: "env", name: "__wasm_abort", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: i32}}
 	assert.Equal(t, []string{
-		"memory is 64-bit (memory64 / wasm64 program, newer generation): not supported",
 		"import __indirect_function_table is a table of externref, want funcref",
 		"import __wasm_abort is a global, want a function () -> ()",
 	}, programProblems(t, tm))
+
+	// A 64-bit table in a wasm32 program.
+	tm = goodProgram()
+	tm.importNamed("__indirect_function_table").table64 = true
+	assert.Equal(t, []string{"import __indirect_function_table is a 64-bit table, want 32-bit"}, programProblems(t, tm))
+}
+
+// wasm64 programs (7.0 wasm64 kernels): memory64, i64 globals and syscall
+// words, __table_base32; a 32-bit table as upstream links them or a table64
+// as clang-19 does.
+func TestCheckUserProgramWasm64(t *testing.T) {
+	prog64 := func(table64 bool) *tModule {
+		tm := &tModule{dylink: &wasmbin.DylinkMemInfo{MemSize: 4096, MemAlign: 4, TableSize: 20}}
+		for _, s := range User64.Imports {
+			im := tImport{module: "env", name: s.Name, kind: s.Kind, fn: s.Func, global: s.Global, tableMin: 20, elem: s.Elem}
+			if s.Kind == wasmbin.KindMemory {
+				im.mem = &wasmbin.Limits{Min: 1, Max: 262144, HasMax: true, Shared: true, Memory64: true}
+			}
+			im.table64 = s.Kind == wasmbin.KindTable && table64
+			tm.imports = append(tm.imports, im)
+		}
+		for _, s := range User64.Exports {
+			tm.exports = append(tm.exports, tExport{name: s.Name, kind: s.Kind, fn: s.Func})
+		}
+		return tm
+	}
+	for _, t64 := range []bool{false, true} {
+		info, err := CheckUserProgram(parse(t, prog64(t64)))
+		require.NoError(t, err, "table64 %v", t64)
+		assert.True(t, info.Memory.Memory64)
+		assert.Contains(t, info.Imports, "__table_base32")
+		assert.True(t, info.HasSetTLSBase)
+	}
+	// wasm32 globals and syscalls on a wasm64 memory: each named.
+	tm := goodProgram()
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true, Memory64: true}
+	msgs := programProblems(t, tm)
+	assert.Contains(t, msgs, "import __memory_base has type i32, want i64")
+	assert.Contains(t, msgs, "import __wasm_syscall_1 has type (i32, i32, i32, i32) -> i32, want (i64, i64, i64, i64) -> i64")
+	assert.Contains(t, msgs, "export __set_tls_base has type (i32) -> (), want (i64) -> ()")
 }

@@ -361,11 +361,12 @@ func (p *ProgramInfo) TableSize() uint64 {
 	return max(p.TableMin, uint64(p.Dylink.TableSize))
 }
 
-// CheckUserProgram checks a parsed user program against [User]: the first
+// CheckUserProgram checks a parsed user program against [User], or [User64]
+// when its memory is a memory64 (a wasm64 program): the first
 // section must be dylink.0 with a WASM_DYLINK_MEM_INFO subsection; imports
-// must come from "env" and be among User.Imports with the right kind and
+// must come from "env" and be among the spec's imports with the right kind and
 // type (a program imports only what it uses, so missing ones are fine);
-// the memory must be shared and 32-bit; the known exports, when present,
+// the memory must be shared; the known exports, when present,
 // must have the right type. Missing exports are not problems: ProgramInfo
 // says which exist. It returns a *MismatchError listing every problem.
 func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
@@ -375,6 +376,9 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 	var ps problems
 	info := &ProgramInfo{}
 	u := &User
+	if mem := m.Import(User.Module, "memory"); mem != nil && mem.Memory != nil && mem.Memory.Memory64 {
+		u = &User64 // a wasm64 program (7.0 wasm64 kernels)
+	}
 	switch {
 	case m.FirstSection != u.FirstSection:
 		first := "no section at all"
@@ -409,10 +413,6 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 		case wasmbin.KindMemory:
 			l := im.Memory
 			info.Memory = l
-			if l.Memory64 {
-				ps.add(full, "memory is 64-bit (memory64 / wasm64 program, newer generation): not supported")
-				continue
-			}
 			if !l.Shared {
 				ps.add(full, "memory is not shared (link with --shared-memory)")
 			}
@@ -425,7 +425,7 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 			if im.Table.Elem != want.Elem {
 				ps.add(full, "import %s is a table of %s, want %s", im.Name, im.Table.Elem, want.Elem)
 			}
-			if im.Table.Limits.Memory64 {
+			if im.Table.Limits.Memory64 && !u.Wasm64Table {
 				ps.add(full, "import %s is a 64-bit table, want 32-bit", im.Name)
 			}
 			if m.Dylink != nil && im.Table.Limits.HasMax && im.Table.Limits.Max < uint64(m.Dylink.TableSize) {

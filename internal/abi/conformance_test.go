@@ -140,7 +140,17 @@ func TestConformancePrograms(t *testing.T) {
 }
 
 func TestConformanceInitramfs(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(conformanceDir, "initramfs.cpio"))
+	testConformanceInitramfs(t, "initramfs.cpio", false)
+}
+
+// The wasm64 programs (for vmlinux-70-wasm64.wasm) pass the wasm64 user
+// checks.
+func TestConformanceInitramfsWasm64(t *testing.T) {
+	testConformanceInitramfs(t, "initramfs-wasm64.cpio", true)
+}
+
+func testConformanceInitramfs(t *testing.T, name string, wasm64 bool) {
+	b, err := os.ReadFile(filepath.Join(conformanceDir, name))
 	require.NoError(t, err, "conformance artifact missing: build e2e/conformance first")
 	es, err := cpio.ReadAll(b)
 	require.NoError(t, err)
@@ -158,11 +168,13 @@ func TestConformanceInitramfs(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err, e.Name)
-		_, err = CheckUserProgram(m)
-		assert.NoError(t, err, e.Name)
+		info, err := CheckUserProgram(m)
+		if assert.NoError(t, err, e.Name) {
+			assert.Equal(t, wasm64, info.Memory.Memory64, e.Name)
+		}
 		assert.False(t, strings.HasPrefix(e.Name, "/"), "archive names are relative: %s", e.Name)
 	}
-	require.NotZero(t, n, "no wasm programs in initramfs.cpio")
+	require.NotZero(t, n, "no wasm programs in %s", name)
 }
 
 // The conformance kernels of the 7.0-era kinds import exactly what

@@ -164,3 +164,37 @@ func kernel70(w64 bool) KernelSpec {
 	}
 	return s
 }
+
+// User64 is the user-program ABI of the 7.0 wasm64 kind
+// (gen2-interface-facts.md sections 4 and 8): a memory64 memory,
+// __stack_pointer, __memory_base and __table_base i64, the new i32
+// __table_base32, and i64 syscall words. The table is 32-bit in upstream's
+// programs; a program linked by clang/wasm-ld 19 imports a table64 instead,
+// and the host gives each program the table it imports (Wasm64Table).
+var User64 = func() UserSpec {
+	u := UserSpec{Module: User.Module, FirstSection: User.FirstSection, Wasm64Table: true}
+	for _, s := range User.Imports {
+		switch {
+		case s.Kind == wasmbin.KindMemory:
+			s.MaxPages = 262144
+		case s.Kind == wasmbin.KindGlobal:
+			s.Global = &wasmbin.GlobalType{Type: i64, Mutable: s.Global.Mutable}
+		case strings.HasPrefix(s.Name, "__wasm_syscall_"):
+			n := len(s.Func.Params)
+			p := make([]wasmbin.ValType, n)
+			for i := range p {
+				p[i] = i64
+			}
+			s.Func = wasmbin.NewFuncType(p, []wasmbin.ValType{i64})
+		}
+		u.Imports = append(u.Imports, s)
+	}
+	u.Imports = append(u.Imports, glob("__table_base32", "4", false, i32, false))
+	for _, s := range User.Exports {
+		if s.Name == "__set_tls_base" {
+			s = fn("__set_tls_base", "4", true, "tls:i64")
+		}
+		u.Exports = append(u.Exports, s)
+	}
+	return u
+}()

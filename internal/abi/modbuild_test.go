@@ -16,6 +16,7 @@ type tImport struct {
 	global       *wasmbin.GlobalType
 	tableMin     uint64
 	elem         wasmbin.ValType
+	table64      bool
 }
 
 type tExport struct {
@@ -92,7 +93,11 @@ func (tm *tModule) bytes() []byte {
 			if elem == 0 {
 				elem = wasmbin.FuncRef
 			}
-			imp = append(imp, cat([]byte{byte(elem), 0}, uleb(im.tableMin))...)
+			flags := byte(0)
+			if im.table64 {
+				flags = 4
+			}
+			imp = append(imp, cat([]byte{byte(elem), flags}, uleb(im.tableMin))...)
 			nTabImp++
 		}
 	}
