@@ -128,3 +128,23 @@ func TestRealShaped70KernelsInstantiate(t *testing.T) {
 		})
 	}
 }
+
+// testFirefoxKinds70All runs every scenario on each 7.0-era kernel in
+// Firefox (a subtest of TestFirefox).
+func testFirefoxKinds70All(t *testing.T, b *firefox.Browser) {
+	for _, k := range kernelKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			tab := newFFTab(t, b, 3*time.Minute)
+			tab.navigate("", "/", mergeParams(conformanceParams(kindCmdline(t, k, "all")), kindParams(k)))
+			tab.waitJS("CONF DONE", `globalThis.gohost && /CONF DONE \d+ \d+/.test(gohost.output())`, 150*time.Second)
+			out := ffEval[string](tab, `gohost.output()`)
+			requireAllPassed(t, out)
+			m := confDone.FindStringSubmatch(out)
+			require.NotNil(t, m)
+			require.NotEqual(t, "0", m[1], "no checks ran")
+			t.Logf("%s", m[0])
+			assert.Contains(t, out, "CONF boot random_seed PASS")
+			assert.Equal(t, k.kind, ffEval[string](tab, `document.getElementById('st-kernel').textContent`))
+		})
+	}
+}
