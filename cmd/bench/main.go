@@ -36,6 +36,7 @@ type Bench struct {
 	browserPID int
 	baseURL    string
 	initrd     []byte
+	confDir    string // the conformance kernel's directory (its 7.0 kinds' initrds)
 	samples    map[string][]float64
 	notes      []string
 	ff         *firefox.Browser // set: the pages run in Firefox (browsers.go)
@@ -152,6 +153,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 		browser:    browserCtx,
 		baseURL:    base,
 		initrd:     initrd,
+		confDir:    conf,
 		samples:    map[string][]float64{},
 		browserPID: browsertest.BrowserPID(browserCtx),
 	}
@@ -477,6 +479,16 @@ var figDefs = []figDef{
 	{"rb_ls_run.classic", "realboot: ls from its echo (line read) to the prompt, no poll wait, median of 4 (classic, poolFloor 0)", "ms", 0, false},
 	{"rb_idle.default", "realboot: echo round trip after idle (-idle, khvcd backed off) (default)", "ms", 0, false},
 	{"rb_idle.classic", "realboot: echo round trip after idle (-idle, khvcd backed off) (classic, poolFloor 0)", "ms", 0, false},
+	{"rb_prompt.70w32", "realboot on the 7.0 wasm32 conformance kernel (unpadded): navigation to the shell prompt (default)", "ms", 0, false},
+	{"rb_echo.70w32", "realboot on 7.0 wasm32: echo hi round trip, median of 5", "ms", 0, false},
+	{"rb_ls_first.70w32", "realboot on 7.0 wasm32: first ls, fork+exec+CPU 3 up", "ms", 0, false},
+	{"rb_ls.70w32", "realboot on 7.0 wasm32: ls round trip, median of 4", "ms", 0, false},
+	{"rb_ls_run.70w32", "realboot on 7.0 wasm32: ls from its echo to the prompt, median of 4", "ms", 0, false},
+	{"rb_prompt.70w64", "realboot on the 7.0 wasm64 conformance kernel (unpadded): navigation to the shell prompt (default)", "ms", 0, false},
+	{"rb_echo.70w64", "realboot on 7.0 wasm64: echo hi round trip, median of 5", "ms", 0, false},
+	{"rb_ls_first.70w64", "realboot on 7.0 wasm64: first ls, fork+exec+CPU 3 up", "ms", 0, false},
+	{"rb_ls.70w64", "realboot on 7.0 wasm64: ls round trip, median of 4", "ms", 0, false},
+	{"rb_ls_run.70w64", "realboot on 7.0 wasm64: ls from its echo to the prompt, median of 4", "ms", 0, false},
 	{"real_done.default", "real boot path: CONF DONE, 30 MB kernel (default: pool 4, streaming, shared programs)", "ms", 0, false},
 	{"real_done.classic", "real boot path: CONF DONE, 30 MB kernel (classic, poolFloor 0: the original's behaviour)", "ms", 0, false},
 	{"real_mem.default", "real boot path: renderer PSS at CONF DONE (default)", "MiB", 0, false},

@@ -89,6 +89,9 @@ type PageOpts struct {
 	// Base and Kernel, when set, replace the page's server and the kernel
 	// path (the A/B comparison serves two builds and a padded kernel).
 	Base, Kernel string
+	// Initrd, when set, replaces the initrd path (a 7.0 wasm64 kernel's
+	// programs are in their own initramfs).
+	Initrd string
 	// Classic boots with gohost.boot's classic option (the original
 	// host's boot path, for comparison).
 	Classic bool
@@ -127,9 +130,13 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	if o.Kernel != "" {
 		kernel = o.Kernel
 	}
+	initrd := "/conformance/initramfs.cpio"
+	if o.Initrd != "" {
+		initrd = o.Initrd
+	}
 	q := url.Values{
 		"kernel":  {kernel},
-		"initrd":  {"/conformance/initramfs.cpio"},
+		"initrd":  {initrd},
 		"cmdline": {o.Cmdline},
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?"+q.Encode())); err != nil {
