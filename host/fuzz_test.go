@@ -78,7 +78,7 @@ func FuzzInspectKernel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		info, err := InspectKernel(b)
 		if err == nil {
-			if info == nil || info.MemoryMax > 65536 || info.MemoryMin > info.MemoryMax {
+			if info == nil || info.Kind.Spec() == nil || info.MemoryMax > info.Kind.Spec().MaxMemoryPages || info.MemoryMin > info.MemoryMax {
 				t.Fatalf("accepted with limits %+v", info)
 			}
 			return
