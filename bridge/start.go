@@ -28,6 +28,8 @@ const (
 	KeyMemory       = "memory" // the kernel's shared memory
 	KeyBridge       = "bridge" // the bridge memory
 	KeyHostImports  = "hostImports"
+	KeyHostImpls    = "hostImpls" // the worker export implementing each host import
+	KeyWasm64       = "wasm64"    // the kernel is wasm64: i64 pointers, a memory64
 	KeySysStubs     = "sysStubs"
 	KeyPoolCeiling  = "poolCeiling"
 	KeyCmdline      = "cmdline" // primary only
@@ -46,8 +48,8 @@ const (
 // ReadByWorkerJS are the keys www/worker.js reads; worker/ reads the others
 // of MachineStart from gohostWorker.start.
 var ReadByWorkerJS = []string{KeyKind, KeyGoModule, KeyForwarderModule, KeyHostmemNames,
-	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeySysStubs,
-	KeyCmdline, KeyInitrd}
+	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeyHostImpls, KeySysStubs,
+	KeyWasm64, KeyCmdline, KeyInitrd}
 
 // GoStart starts a worker's Go runtime. The module fields hold JS values
 // (js.Value in the host), typed any so that this package stays plain Go.
@@ -72,6 +74,11 @@ type MachineStart struct {
 	HostmemModule, ShimsModule any
 	Memory, Bridge             any
 	HostImports, SysStubs      []string
+	// HostImpls names the worker's export implementing each of HostImports
+	// (abi.KernelInfo.HostImpls).
+	HostImpls []string
+	// Wasm64: the kernel is a wasm64 one (abi.Gen70Wasm64).
+	Wasm64 bool
 	// PoolCeiling is how many idle workers the pool keeps at most.
 	PoolCeiling int
 	// Cmdline and Initrd (an ArrayBuffer) are for the primary worker.
@@ -94,8 +101,8 @@ func (s MachineStart) Message() map[string]any {
 		KeyKind: KindMachine, KeyID: s.ID, KeyRole: s.Role,
 		KeyKernelModule: s.KernelModule, KeyHostmem: s.HostmemModule, KeyShims: s.ShimsModule,
 		KeyMemory: s.Memory, KeyBridge: s.Bridge,
-		KeyHostImports: anyList(s.HostImports), KeySysStubs: anyList(s.SysStubs),
-		KeyPoolCeiling: s.PoolCeiling,
+		KeyHostImports: anyList(s.HostImports), KeyHostImpls: anyList(s.HostImpls), KeySysStubs: anyList(s.SysStubs),
+		KeyPoolCeiling: s.PoolCeiling, KeyWasm64: s.Wasm64,
 	}
 	if s.Role == RolePrimary {
 		m[KeyCmdline], m[KeyInitrd] = s.Cmdline, s.Initrd

@@ -62,6 +62,8 @@ func TestFirefox(t *testing.T) {
 	t.Run("InputAndPaste", func(t *testing.T) { testFirefoxInputAndPaste(t, b) })
 	t.Run("BadKernel", func(t *testing.T) { testFirefoxBadKernel(t, b) })
 	t.Run("Realboot", func(t *testing.T) { testFirefoxRealboot(t, b) })
+	t.Run("Realboot70", func(t *testing.T) { testFirefoxRealboot70(t, b) })
+	t.Run("Kinds70All", func(t *testing.T) { testFirefoxKinds70All(t, b) })
 	t.Cleanup(func() { t.Logf("Firefox tests took %v", time.Since(start).Round(time.Millisecond)) })
 }
 

@@ -27,22 +27,36 @@ import (
 )
 
 func TestRealShapedKernelInstantiates(t *testing.T) {
+	f := realFactsE2E(t)
+	const msg = "real-shaped kernel instantiated in a worker"
+	k, err := f.Kernel(msg)
+	require.NoError(t, err)
+	tab := realShapedPanics(t, k, msg)
+	assert.NotContains(t, Eval[string](tab, errorPanelJS), "not a Linux/Wasm kernel")
+}
+
+func realFactsE2E(t *testing.T) *realshape.Facts {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "internal", "abi", "testdata", "real-kernel-facts.json"))
 	require.NoError(t, err)
 	f, err := realshape.Parse(b)
 	require.NoError(t, err)
-	const msg = "real-shaped kernel instantiated in a worker"
-	k, err := f.Kernel(msg)
-	require.NoError(t, err)
-	srv := startBadServer(t, map[string][]byte{"real.wasm": k}, "")
+	return f
+}
 
+// realShapedPanics serves the real-shaped kernel k, opens the page on it and
+// requires the kernel panic its _start reports with msg: the proof that the
+// host accepted it, created its memory and instantiated it in a worker.
+func realShapedPanics(t *testing.T, k []byte, msg string) *Tab {
+	t.Helper()
+	srv := startBadServer(t, map[string][]byte{"real.wasm": k}, "")
 	tab := newTab(t, 90*time.Second)
 	tab.recordEvents()
 	u := srv.URL + "/?" + confURLs("/bad/real.wasm").Encode()
 	require.NoError(t, chromedp.Do(tab.ctx, chromedp.Navigate(u)))
 	tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 60*time.Second)
 	text := Eval[string](tab, errorPanelJS)
-	assert.Regexp(t, regexp.MustCompile(`Kernel panic[\s\S]*`+msg), text, "the module ran: %s", strings.Join(strings.Fields(text), " "))
-	assert.NotContains(t, text, "not a Linux/Wasm kernel")
+	assert.Regexp(t, regexp.MustCompile(`Kernel panic[\s\S]*`+regexp.QuoteMeta(msg)), text, "the module ran: %s", strings.Join(strings.Fields(text), " "))
 	assert.Equal(t, "panic", Eval[string](tab, `gohost.status().stage`))
+	return tab
 }

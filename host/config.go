@@ -44,32 +44,41 @@ func CheckCmdline(s string) error {
 
 const (
 	wasmPage = 65536
-	// The kernel grows memory to 0x1FFF pages in _start; with a boot image of
-	// S pages it manages about 0x1FFF - 2S pages (the memory_end quirk of
-	// section 4 step 8) and needs at least 16 grown pages to boot. Keep a
-	// margin of 1024 pages (64 MiB) for the kernel to run in.
+	// The initial release grows memory to 0x1FFF pages in _start; with a boot
+	// image of S pages it manages about 0x1FFF - 2S pages (the memory_end
+	// quirk of section 4 step 8) and needs at least 16 grown pages to boot.
 	bootTargetPages = 0x1fff
-	minKernelPages  = 1024
+	// A 7.0-era kernel grows memory to CONFIG_BOOT_MEM_PAGES pages in all and
+	// keeps all of it (memory_end fixed, gen2-interface-facts.md section 2).
+	// 0x2000 is the Kconfig default; a build may set another value, which
+	// the module does not show (so this assumes the default).
+	bootMemPages70 = 0x2000
+	// Keep a margin of 1024 pages (64 MiB) for the kernel to run in.
+	minKernelPages = 1024
 )
 
-// CheckFit refuses an initrd (with the user's files appended) that leaves the
-// kernel too little memory, before anything is started.
-func CheckFit(kernelMinPages uint64, initrdBytes int) error {
-	if kernelMinPages > (bootTargetPages-minKernelPages)/2 {
+// maxImagePages is the largest boot image (the kernel's declared memory
+// and the initrd above it, in pages) that leaves a kernel of this kind
+// minKernelPages to run in.
+func maxImagePages(kind abi.KernelKind) uint64 {
+	if kind == abi.Gen70Wasm32 || kind == abi.Gen70Wasm64 {
+		return bootMemPages70 - minKernelPages
+	}
+	return (bootTargetPages - minKernelPages) / 2
+}
+
+// CheckFit refuses an initrd (with the user's files appended) that leaves a
+// kernel of this kind too little memory, before anything is started.
+func CheckFit(kind abi.KernelKind, kernelMinPages uint64, initrdBytes int) error {
+	limit := maxImagePages(kind)
+	if kernelMinPages > limit {
 		return fmt.Errorf("the kernel declares %d pages (%s) of memory before it starts, more than the 512 MiB it grows to can leave room for: this kernel build cannot boot",
 			kernelMinPages, sizeText(kernelMinPages*wasmPage))
 	}
 	initrdPages := (uint64(initrdBytes) + wasmPage - 1) / wasmPage
-	image := kernelMinPages + initrdPages
-	if image*2+minKernelPages > bootTargetPages {
-		maxBytes := uint64(bootTargetPages-minKernelPages) / 2
-		if maxBytes > kernelMinPages {
-			maxBytes = (maxBytes - kernelMinPages) * wasmPage
-		} else {
-			maxBytes = 0
-		}
+	if image := kernelMinPages + initrdPages; image > limit {
 		return fmt.Errorf("the initramfs is %s, more than fits: the kernel's memory is at most 512 MiB and a boot image of %d pages leaves it too little; keep the initramfs and your files under %s",
-			sizeText(uint64(initrdBytes)), image, sizeText(maxBytes))
+			sizeText(uint64(initrdBytes)), image, sizeText((limit-kernelMinPages)*wasmPage))
 	}
 	return nil
 }
@@ -113,7 +122,13 @@ func inspectKernel(b []byte, parse func([]byte) (*wasmbin.Module, error)) (*abi.
 	if err != nil {
 		var mm *abi.MismatchError
 		if errors.As(err, &mm) {
-			return nil, &KernelError{Message: "this WebAssembly module is not a Linux/Wasm kernel this host can run", Details: mm.Messages()}
+			details := mm.Messages()
+			if mm.CheckedAs != "" {
+				// Which of the three kinds the module was held to, and why:
+				// its type messages name that kind's types.
+				details = append([]string{mm.CheckedAs + ":"}, details...)
+			}
+			return nil, &KernelError{Message: "this WebAssembly module is not a Linux/Wasm kernel this host can run", Details: details}
 		}
 		return nil, &KernelError{Message: err.Error()}
 	}

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"github.com/linuxwasm/gohost/internal/abi"
 	"strings"
 	"testing"
 
@@ -19,14 +20,27 @@ func TestCheckCmdline(t *testing.T) {
 
 func TestCheckFit(t *testing.T) {
 	var err error
-	assert.NoError(t, CheckFit(43, 200<<10))
-	assert.NoError(t, CheckFit(300, 100<<20), "a 100 MiB initramfs fits")
-	err = CheckFit(65536, 0)
+	old := abi.InitialWasm32
+	assert.NoError(t, CheckFit(old, 43, 200<<10))
+	assert.NoError(t, CheckFit(old, 300, 100<<20), "a 100 MiB initramfs fits")
+	err = CheckFit(old, 65536, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the kernel declares 65536 pages", "a too-big kernel is not blamed on the initramfs")
-	err = CheckFit(300, 300<<20)
+	err = CheckFit(old, 300, 300<<20)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "300.0 MiB")
+
+	// A 7.0-era kernel keeps all of the 0x2000 pages it grows to (memory_end
+	// fixed), so an initramfs that the initial release's quirk would starve
+	// fits: 300 MiB (4800 pages) beside 300 pages leaves it 8192-5100 = 3092.
+	for _, k := range []abi.KernelKind{abi.Gen70Wasm32, abi.Gen70Wasm64} {
+		assert.NoError(t, CheckFit(k, 300, 300<<20), k)
+		err = CheckFit(k, 300, 450<<20)
+		require.Error(t, err, k)
+		assert.Contains(t, err.Error(), "keep the initramfs and your files under 429.2 MiB", k) // (0x2000-1024-300) pages
+		assert.NoError(t, CheckFit(k, 300, (0x2000-1024-300)*65536), k)
+		assert.Error(t, CheckFit(k, 300, (0x2000-1024-300)*65536+1), k)
+	}
 }
 
 func TestSpawnCount(t *testing.T) {

@@ -4,6 +4,7 @@ package host
 
 import (
 	"errors"
+	"github.com/linuxwasm/gohost/internal/abi"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -47,14 +48,14 @@ func FuzzCheckFit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k, n uint64) {
 		k %= 65537
 		n %= 1<<32 + 1
-		err := CheckFit(k, int(n))
+		err := CheckFit(abi.InitialWasm32, k, int(n))
 		pages := (n + wasmPage - 1) / wasmPage
 		fits := 2*(k+pages)+minKernelPages <= bootTargetPages
 		if (err == nil) != fits {
 			t.Fatalf("CheckFit(%d pages, %d bytes) = %v, want fits=%v", k, n, err, fits)
 		}
 		if err == nil {
-			if n > 0 && CheckFit(k, int(n-1)) != nil {
+			if n > 0 && CheckFit(abi.InitialWasm32, k, int(n-1)) != nil {
 				t.Fatalf("not monotonic at %d pages, %d bytes", k, n)
 			}
 			return
@@ -77,7 +78,7 @@ func FuzzInspectKernel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		info, err := InspectKernel(b)
 		if err == nil {
-			if info == nil || info.MemoryMax > 65536 || info.MemoryMin > info.MemoryMax {
+			if info == nil || info.Kind.Spec() == nil || info.MemoryMax > info.Kind.Spec().MaxMemoryPages || info.MemoryMin > info.MemoryMax {
 				t.Fatalf("accepted with limits %+v", info)
 			}
 			return

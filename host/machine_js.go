@@ -239,7 +239,7 @@ func (m *Machine) prepareInitrd(d download) error {
 		ijs = js.Global().Get("Uint8Array").New(len(ibytes))
 		js.CopyBytesToJS(ijs, ibytes)
 	}
-	if err := CheckFit(m.info.MemoryMin, len(ibytes)); err != nil {
+	if err := CheckFit(m.info.Kind, m.info.MemoryMin, len(ibytes)); err != nil {
 		return &KernelError{Message: err.Error()}
 	}
 	m.initrd = ijs.Get("buffer")
@@ -338,6 +338,9 @@ func (m *Machine) Status() map[string]any {
 	}
 	s["stage"], s["workers"], s["consoleOut"] = m.stage, len(m.workers), m.consoleOut
 	s["stock"] = len(m.assets.stock.started)
+	if m.info != nil {
+		s["kernelKind"] = m.info.Kind.String() // which of the kernel kinds the host found
+	}
 	if !m.started.IsZero() {
 		s["uptimeMs"] = time.Since(m.started).Milliseconds()
 	}

@@ -4,6 +4,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"syscall/js"
 
@@ -24,13 +25,28 @@ func (m *Machine) createMemories() error {
 	if err != nil {
 		return err
 	}
+	// At most 4 GiB, on wasm64 too: the kernel grows to 512 MiB at boot, and
+	// below 4 GiB every address fits the host's 32-bit task and address
+	// words (gen2-interface-facts.md section 9: "enforce memory < 4 GiB").
 	max := m.info.MemoryMax
 	if max == 0 || max > 65536 {
 		max = 65536
 	}
-	mem, err := memCtor.New(map[string]any{"initial": m.info.MemoryMin, "maximum": max, "shared": true})
+	desc := map[string]any{"initial": m.info.MemoryMin, "maximum": max, "shared": true}
+	what := "shared"
+	if m.info.Kind.Wasm64() {
+		// memory64: BigInt limits
+		lo, err1 := bigInt(m.info.MemoryMin)
+		hi, err2 := bigInt(max)
+		if err := errors.Join(err1, err2); err != nil {
+			return &KernelError{Message: "this browser cannot describe a wasm64 kernel's memory (no BigInt)", Details: []string{err.Error()}}
+		}
+		desc = map[string]any{"initial": lo, "maximum": hi, "shared": true, "address": "i64"}
+		what = "shared, memory64"
+	}
+	mem, err := memCtor.New(desc)
 	if err != nil {
-		return &KernelError{Message: fmt.Sprintf("the browser cannot create the kernel's memory (%d pages, up to %d, shared)", m.info.MemoryMin, max), Details: []string{err.Error()}}
+		return &KernelError{Message: fmt.Sprintf("the browser cannot create the kernel's memory (%d pages, up to %d, %s)", m.info.MemoryMin, max, what), Details: []string{err.Error()}}
 	}
 	m.memory = safejs.Unsafe(mem)
 	pages := bridge.DefaultConfig.Pages()
@@ -47,7 +63,7 @@ func (m *Machine) createMemories() error {
 		err := try(func() { mod = js.Global().Get("WebAssembly").Get("Module").New(u) })
 		return mod, err
 	}
-	if m.helpers.hostmem, err = compile(wasmgen.HostMem()); err != nil {
+	if m.helpers.hostmem, err = compile(wasmgen.HostMemFor(m.info.Kind.Wasm64())); err != nil {
 		return &KernelError{Message: "this browser lacks WebAssembly features the host needs (threads, multi-memory)", Details: []string{err.Error()}}
 	}
 	if m.helpers.shims, err = compile(wasmgen.Shims(wasmgen.KernelShims)); err != nil {
@@ -67,4 +83,13 @@ func (m *Machine) createMemories() error {
 			js.Global().Get("Uint8Array").New(m.bmem.Get("buffer"), m.br.InputStage, bridge.InputStageSize))
 	}
 	return nil
+}
+
+// bigInt is BigInt(n): memory64 limits are BigInts.
+func bigInt(n uint64) (safejs.Value, error) {
+	ctor, err := safejs.Global().Get("BigInt")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	return ctor.Invoke(n)
 }

@@ -4,6 +4,7 @@ package host
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,9 +90,10 @@ func TestRealShapedKernelRefusedWhereTheRealOneIsWrong(t *testing.T) {
 		_, err = InspectKernel(k)
 		var ke *KernelError
 		require.ErrorAs(t, err, &ke)
-		require.Len(t, ke.Details, 1)
-		assert.Contains(t, ke.Details[0], bad.msg)
-		assert.Contains(t, ke.Details[0], "one i32 result or none")
+		require.Len(t, ke.Details, 2)
+		assert.Contains(t, ke.Details[0], "checked as an initial release wasm32 kernel")
+		assert.Contains(t, ke.Details[1], bad.msg)
+		assert.Contains(t, ke.Details[1], "one i32 result or none")
 	}
 }
 
@@ -107,4 +109,71 @@ func TestRealShapedBusyBoxAccepted(t *testing.T) {
 	assert.EqualValues(t, 765, info.TableSize(), "the per-instance table follows dylink.0 and the table import")
 	assert.True(t, info.HasStart && info.HasCloneCallback && info.HasHandleSignal && info.HasSetTLSBase && info.HasApplyDataRelocs && info.HasCallCtors)
 	assert.Len(t, info.Imports, len(f.Busybox.Imports))
+}
+
+// The 7.0-era generation (gen2-interface-facts.md section 1), both widths,
+// derived from the measured kernel: accepted as its kind, with no sys_*
+// stubs and the new imports bound to their own implementations.
+func TestRealShaped70KernelsAccepted(t *testing.T) {
+	f := realFacts(t)
+	for _, kind := range []abi.KernelKind{abi.Gen70Wasm32, abi.Gen70Wasm64} {
+		t.Run(kind.String(), func(t *testing.T) {
+			k, err := f.KernelOf(realshape.Shape{Kind: kind}, "x")
+			require.NoError(t, err)
+			assert.InDelta(t, f.Vmlinux.Bytes, len(k), 8, "the module has the real kernel's size")
+			info, err := InspectKernel(k)
+			require.NoError(t, err)
+			assert.Equal(t, kind, info.Kind)
+			assert.Empty(t, info.SysStubs)
+			assert.Len(t, info.HostImports, 13, "the twelve host functions and wasm_random_get_bytes")
+			assert.Contains(t, info.HostImports, "wasm_random_get_bytes")
+			m, err := wasmbin.Parse(k)
+			require.NoError(t, err)
+			assert.Equal(t, kind == abi.Gen70Wasm64, m.Import("env", "memory").Memory.Memory64)
+			assert.Nil(t, m.Export("__indirect_function_table"), "not exported any more (facts section 1, inferred): the host must not need it")
+			_, err = InspectKernelHead(k)
+			require.NoError(t, err, "the streaming check agrees")
+		})
+	}
+}
+
+// Modules that mix the kinds are refused, the mix named.
+func TestRealShapedMixedKernelsRefused(t *testing.T) {
+	f := realFacts(t)
+	refusal := func(s realshape.Shape) []string {
+		t.Helper()
+		k, err := f.KernelOf(s, "x")
+		require.NoError(t, err)
+		_, err = InspectKernel(k)
+		var ke *KernelError
+		require.ErrorAs(t, err, &ke)
+		t.Log(strings.Join(ke.Details, "\n"))
+		return ke.Details
+	}
+	// A wasm64 memory with wasm32 imports.
+	d := refusal(realshape.Shape{Kind: abi.Gen70Wasm64, ImportTypes: abi.Gen70Wasm32})
+	assert.Contains(t, d[0], "checked as a 7.0 wasm64 kernel")
+	assert.Contains(t, d, "import wasm_serialize_tasks has type (i32, i32) -> i32, want (i64, i64) -> i64 (that is the type of an initial release wasm32 or a 7.0 wasm32 kernel: this module mixes kernel kinds)")
+	assert.Len(t, d, 1+10, "each of the ten pointer-typed imports named")
+
+	// The initial release's wasm_start_cpu beside the 7.0 random import.
+	d = refusal(realshape.Shape{Kind: abi.Gen70Wasm32, ImportTypes: abi.InitialWasm32})
+	assert.Equal(t, []string{
+		"checked as a 7.0 wasm32 kernel (Linux 7.0-era generation, wasm32) because it imports wasm_random_get_bytes:",
+		"import wasm_start_cpu has type (i32, i32, i32) -> (), want (i32, i32) -> () (that is the type of an initial release wasm32 kernel: this module mixes kernel kinds)",
+	}, d)
+
+	// A 2-argument wasm_start_cpu with the real build's sys_* imports: an
+	// older 7.0 build. The facts (section 7) advise stubbing them, so it is
+	// accepted, and flagged (kcheck names them).
+	k, err := f.KernelOf(realshape.Shape{Kind: abi.Gen70Wasm32, SysImports: true}, "x")
+	require.NoError(t, err)
+	info, err := InspectKernel(k)
+	require.NoError(t, err)
+	assert.Len(t, info.SysStubs, len(f.SysImports()))
+	assert.True(t, info.UnexpectedSysStubs())
+	// The same on wasm64 is refused: the measured sys_* types have i32
+	// results, and a wasm64 kernel's syscalls return long (i64).
+	d = refusal(realshape.Shape{Kind: abi.Gen70Wasm64, SysImports: true})
+	assert.Contains(t, strings.Join(d, "\n"), "want i32/i64 parameters and one i64 result or none (unimplemented syscall)")
 }

@@ -84,7 +84,7 @@ func (m *Machine) spawn(role string) {
 		ID: id, Role: role,
 		KernelModule: m.kernel, HostmemModule: m.helpers.hostmem, ShimsModule: m.helpers.shims,
 		Memory: m.memory, Bridge: m.bmem,
-		HostImports: m.info.HostImports, SysStubs: stubs,
+		HostImports: m.info.HostImports, HostImpls: m.info.HostImpls, SysStubs: stubs, Wasm64: m.info.Kind.Wasm64(),
 		PoolCeiling: m.pool.Ceiling(),
 		Programs:    m.programs,
 	}

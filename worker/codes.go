@@ -106,10 +106,18 @@ const (
 	sigKill   = 9
 )
 
+// Table64 is set in TableSize's result when the program imports a 64-bit
+// table (table64). Upstream's wasm64 programs import a 32-bit one (and
+// __table_base32, gen2-interface-facts.md section 4), but clang/wasm-ld 19
+// link wasm64 -fPIC programs against a table64; the host gives each program
+// the table it imports. No table comes near 2^31 entries.
+const Table64 = 1 << 31
+
 // TableSize returns the function table size a user program needs: the larger
 // of its dylink.0 table size and its table import's minimum (section 6.3; the
-// original host used a fixed 4096). ok is false when the bytes are not a
-// well-formed module as far as these two sections go.
+// original host used a fixed 4096), with Table64 set for a table64 import.
+// ok is false when the bytes are not a well-formed module as far as these
+// two sections go.
 //
 // This is the one wasm reading the worker does, and it is not
 // internal/wasmbin on purpose: wasmbin links fmt and reflect, which made the
@@ -136,12 +144,15 @@ func TableSize(b []byte) (size uint32, ok bool) {
 				size = t
 			}
 		case id == 2:
-			t, ok := tableImportMin(sec)
-			if !ok {
+			t, t64, ok := tableImportMin(sec)
+			if !ok || t >= Table64 || size >= Table64 {
 				return 0, false
 			}
 			if t > size {
 				size = t
+			}
+			if t64 {
+				size |= Table64
 			}
 			return size, true
 		case id > 2 && id != 0:
@@ -174,9 +185,10 @@ func dylinkTable(sec []byte) (uint32, bool) {
 	return 0, false
 }
 
-func tableImportMin(sec []byte) (uint32, bool) {
+func tableImportMin(sec []byte) (uint32, bool, bool) {
 	r := reader{b: sec}
 	var min uint32
+	t64 := false
 	for n := r.u32(); n > 0 && !r.bad; n-- {
 		r.name()
 		r.name()
@@ -193,6 +205,7 @@ func tableImportMin(sec []byte) (uint32, bool) {
 			if m > min {
 				min = m
 			}
+			t64 = t64 || flags&4 != 0
 		case 2: // memory
 			flags := r.byte()
 			r.u32()
@@ -206,10 +219,10 @@ func tableImportMin(sec []byte) (uint32, bool) {
 			r.byte()
 			r.u32()
 		default:
-			return 0, false
+			return 0, false, false
 		}
 	}
-	return min, !r.bad
+	return min, t64, !r.bad
 }
 
 type reader struct {

@@ -18,6 +18,22 @@ import (
 //go:wasmexport wasm_start_cpu
 func wasmStartCPU(cpu, idleTask, startStack uint32) {
 	defer recoverTo("wasm_start_cpu", nil)
+	startCPU(cpu, idleTask, startStack)
+}
+
+// wasm_start_cpu of a 7.0-era kernel (gen2-interface-facts.md section 3):
+// the new CPU's worker calls _start_secondary(idle_task), and the kernel
+// takes the stack from the task itself.
+//
+//go:wasmexport wasm_start_cpu_idle
+func wasmStartCPUIdle(cpu, idleTask uint32) {
+	defer recoverTo("wasm_start_cpu", nil)
+	startCPU(cpu, idleTask, idleTask)
+}
+
+// startCPU registers the new CPU's idle task and queues the job whose worker
+// calls _start_secondary(arg).
+func startCPU(cpu, idleTask, arg uint32) {
 	if cpu == 0 || cpu >= 64 {
 		logf("wasm_start_cpu: refusing CPU " + strconv.Itoa(int(cpu)))
 		return
@@ -31,7 +47,7 @@ func wasmStartCPU(cpu, idleTask, startStack uint32) {
 		return
 	}
 	br.SetCPU(cpu, slot)
-	pushJob(&bridge.Job{Kind: bridge.JobCPU, Slot: slot, A: cpu, B: idleTask, C: startStack}, 0)
+	pushJob(&bridge.Job{Kind: bridge.JobCPU, Slot: slot, A: cpu, B: idleTask, C: arg}, 0)
 }
 
 //go:wasmexport wasm_stop_cpu
@@ -190,6 +206,29 @@ func wasmHvcGet(buf, count int32) (r int32) {
 }
 
 const eagain = -11
+
+// maxRandom is the most wasm_random_get_bytes fills in one call: what one
+// crypto.getRandomValues call gives (gen2-interface-facts.md section 6).
+const maxRandom = 65536
+
+// wasm_random_get_bytes (7.0-era kernels, gen2-interface-facts.md section 6):
+// the kernel calls it once, at the end of setup_arch on CPU 0, for 32 bytes
+// of boot seed. It returns the count, or -1 for a count the host does not
+// fill (above 65536, or negative).
+//
+//go:wasmexport wasm_random_get_bytes
+func wasmRandomGetBytes(buf, count int32) (r int32) {
+	defer func() {
+		if p := recover(); p != nil {
+			fatal("wasm_random_get_bytes: " + panicText(p))
+			r = -1
+		}
+	}()
+	if count < 0 || count > maxRandom {
+		return -1
+	}
+	return int32(g.randomFill(uint32(buf), uint32(count)))
+}
 
 // consolePut appends kernel bytes to the console output ring. It accepts
 // everything it can; when the page has fallen behind by a whole ring it waits

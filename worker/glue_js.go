@@ -88,6 +88,13 @@ func (g glue) instantiate(mod js.Value, tableSize, sp, dataStart, tableStart uin
 	return uint32(r.Get("exports").Int()), nil
 }
 
+// randomFill writes count random bytes at guest address addr and returns
+// how many it wrote. crypto.getRandomValues refuses views of shared memory,
+// so worker.js fills a non-shared temporary and copies it in.
+func (g glue) randomFill(addr, count uint32) int {
+	return g.v.Call("randomFill", addr, count).Int()
+}
+
 // setUserSP sets the user instance's __stack_pointer global.
 func (g glue) setUserSP(sp uint32) { g.v.Call("setUserSP", sp) }
 

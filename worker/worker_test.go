@@ -3,12 +3,15 @@ package worker
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/linuxwasm/gohost/internal/abi"
+	"github.com/linuxwasm/gohost/internal/wasmbin"
 )
 
 func TestDecodeResult(t *testing.T) {
@@ -85,4 +88,88 @@ func TestGuardTargetsCoverEverySlot(t *testing.T) {
 		assert.NotNil(t, abi.User.Export(n), n)
 	}
 	assert.Equal(t, "__libc_handle_signal", UserTargets[slotHandleSignal-UserTargetBase])
+}
+
+// goExports lists the //go:wasmexport names of this package's sources with
+// the Go parameter and result types of each function.
+func goExports(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*_js.go")
+	require.NotEmpty(t, files)
+	require.NoError(t, err)
+	out := map[string]string{}
+	re := regexp.MustCompile(`//go:wasmexport (\S+)\nfunc \w+(\([^)]*\)[^{]*)\{`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			out[m[1]] = strings.TrimSpace(m[2])
+		}
+	}
+	return out
+}
+
+// Every host import of every kernel kind the worker implements has an
+// export of that name (Symbol.Impl, or the import's own), whose Go
+// parameter count matches the import's: worker.js binds them by these names.
+func TestEveryKernelImportImplemented(t *testing.T) {
+	exports := goExports(t)
+	for _, kind := range abi.KernelKinds {
+		for _, s := range kind.Spec().Imports {
+			if s.Kind != wasmbin.KindFunc {
+				continue
+			}
+			impl := s.Impl
+			if impl == "" {
+				impl = s.Name
+			}
+			sig, ok := exports[impl]
+			if !assert.True(t, ok, "%s: no export %s for import %s", kind, impl, s.Name) {
+				continue
+			}
+			assert.Equal(t, s.Func.Params, goParamTypes(sig), "%s: %s%s for %s", kind, impl, sig, s.Func)
+		}
+	}
+}
+
+// goParamTypes gives the wasm types of a Go signature's parameters
+// ("(a, b uint32, c int64) int64" -> i32, i32, i64).
+func goParamTypes(sig string) []wasmbin.ValType {
+	params := strings.TrimSpace(sig[1:strings.Index(sig, ")")])
+	if params == "" {
+		return nil
+	}
+	var out []wasmbin.ValType
+	pending := 0
+	for _, p := range strings.Split(params, ",") {
+		f := strings.Fields(p)
+		pending++
+		if len(f) == 2 {
+			t := wasmbin.I32
+			if f[1] == "uint64" || f[1] == "int64" {
+				t = wasmbin.I64
+			}
+			for ; pending > 0; pending-- {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// A program importing a 64-bit table (clang-19's wasm64 -fPIC) gets
+// Table64 in its size, so the worker creates the table it imports.
+func TestTableSizeTable64(t *testing.T) {
+	name := "__indirect_function_table"
+	imp := append([]byte{1, 3, 'e', 'n', 'v', byte(len(name))}, name...)
+	mod := func(flags byte) []byte {
+		sec := append(append([]byte(nil), imp...), 1, 0x70, flags, 5)
+		return append([]byte("\x00asm\x01\x00\x00\x00\x02"), append([]byte{byte(len(sec))}, sec...)...)
+	}
+	n, ok := TableSize(mod(0x04))
+	require.True(t, ok)
+	assert.Equal(t, uint32(Table64|5), n)
+	n, ok = TableSize(mod(0x00))
+	require.True(t, ok)
+	assert.Equal(t, uint32(5), n)
 }

@@ -399,6 +399,7 @@ import * as userFiles from './userfiles.js';
     try { s = state.host.status(); } catch (_) { return; }
     if (!s) return;
     const set = (id, v) => { const el = $(id); if (el.textContent !== v) el.textContent = v; };
+    set('st-kernel', s.kernelKind ?? '–');
     set('st-uptime', fmtUptime(s.uptimeMs));
     set('st-cpus', String(s.cpus ?? '–'));
     set('st-tasks', String(s.tasks ?? '–'));

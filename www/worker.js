@@ -51,7 +51,9 @@ function startGo(d) {
     call(slot, a, b, c, dd, ee) {
       try {
         const r = targets[slot](a, b, c, dd, ee);
-        return r === undefined ? 0 : r >>> 0;
+        // Number(): a wasm64 kernel's i64 results arrive as BigInts (below
+        // 2^32: the kernel's memory stays under 4 GiB).
+        return r === undefined ? 0 : Number(r) >>> 0;
       } catch (err) {
         if (err instanceof WebAssembly.Exception && err.is(tag)) {
           return -err.getArg(tag, 0);
@@ -95,16 +97,28 @@ function startMachine(d) {
   });
 
   // 3. The kernel: its host imports are Go's exports (or their shims), its
-  // unimplemented syscalls answer -ENOSYS (2.14).
+  // unimplemented syscalls answer -ENOSYS (2.14). hostImpls[i] names the
+  // export implementing hostImports[i]: an import whose type a kernel
+  // generation changed has its own (abi.Symbol.Impl).
+  // A wasm64 kernel (gen2-interface-facts.md section 8) takes and returns
+  // BigInts wherever it has i64: its entry points Go calls through the guard
+  // take i64 only (pointers, the syscall words), so wide() gives them Go's
+  // 32-bit words as BigInts. Entry calls only, never per switch or syscall.
+  const wasm64 = d.wasm64 === true;
+  const wide = (f) => (wasm64 && typeof f === 'function'
+    ? (...a) => f(...a.map((x) => BigInt(x >>> 0))) : f);
+  const word = (v) => Number(v) >>> 0; // an address global's value, either width
   const env = { memory };
-  for (const name of d.hostImports) {
-    env[name] = shims.exports[name] || goInstance.exports[name];
-  }
-  for (const name of d.sysStubs) env[name] = () => -38;
+  d.hostImports.forEach((name, i) => {
+    const impl = d.hostImpls[i];
+    env[name] = shims.exports[impl] || goInstance.exports[impl];
+    if (typeof env[name] !== 'function') throw new Error('the worker has no implementation ' + impl + ' of kernel import ' + name);
+  });
+  for (const name of d.sysStubs) env[name] = wasm64 ? () => -38n : () => -38;
   const kernel = new WebAssembly.Instance(d.kernelModule, { env }).exports;
   // The guard slots belong to Go (worker/codes.go): it listed them here.
   const slots = self.gohostWorker.targets;
-  slots.kernel.forEach((name, i) => { targets[i] = kernel[name]; });
+  slots.kernel.forEach((name, i) => { targets[i] = wide(kernel[name]); });
   const userSlots = slots.user;
   const userBase = slots.userBase;
   let userSP = null;
@@ -114,10 +128,17 @@ function startMachine(d) {
     // The machine message as the host sent it (bridge.MachineStart): Go
     // reads the keys this file does not.
     start: d,
-    initTask: kernel.init_task ? kernel.init_task.value >>> 0 : 0,
+    initTask: kernel.init_task ? word(kernel.init_task.value) : 0,
     kernelBytes(start, end) { return bytes().slice(start, end); },
     kernelView(start, end) { return new Uint8Array(memory.buffer, start, end - start); },
     writeKernel(addr, u8) { bytes().set(u8, addr); },
+    // wasm_random_get_bytes: getRandomValues takes no view of shared memory.
+    randomFill(addr, count) {
+      const t = new Uint8Array(count);
+      crypto.getRandomValues(t);
+      bytes().set(t, addr);
+      return count;
+    },
     cString(addr, max) {
       const b = bytes();
       let end = addr;
@@ -128,17 +149,24 @@ function startMachine(d) {
     writeBootParams() {
       try {
         const cmd = new TextEncoder().encode(d.cmdline).slice(0, 511);
-        const at = kernel.boot_command_line.value >>> 0;
+        const at = word(kernel.boot_command_line.value);
         bytes().set(cmd, at);
         bytes()[at + cmd.length] = 0;
         const initrd = new Uint8Array(d.initrd);
         if (initrd.length > 0) {
           const pages = Math.ceil(initrd.length / 65536);
-          const start = memory.grow(pages) * 65536;
+          // memory64 grows by a BigInt and answers one
+          const start = Number(memory.grow(wasm64 ? BigInt(pages) : pages)) * 65536;
           bytes().set(initrd, start);
           const dv = new DataView(memory.buffer);
-          dv.setUint32(kernel.initrd_start.value >>> 0, start, true);
-          dv.setUint32(kernel.initrd_end.value >>> 0, start + initrd.length, true);
+          const s0 = word(kernel.initrd_start.value), e0 = word(kernel.initrd_end.value);
+          if (wasm64) { // unsigned long: u64
+            dv.setBigUint64(s0, BigInt(start), true);
+            dv.setBigUint64(e0, BigInt(start + initrd.length), true);
+          } else {
+            dv.setUint32(s0, start, true);
+            dv.setUint32(e0, start + initrd.length, true);
+          }
         }
         return undefined;
       } catch (err) {
@@ -154,23 +182,35 @@ function startMachine(d) {
     },
     // Section 6.3: a new instance of a user program. Returns a bitmask of the
     // exports present, in userSlots order.
+    // On wasm64 (section 4 of the gen2 facts) __stack_pointer, __memory_base
+    // and __table_base are i64, plus an i32 __table_base32; the table is
+    // 32-bit as upstream's programs import it, or a table64 where the
+    // program imports one (tableSize has TABLE64 set: worker/codes.go).
     instantiate(module, tableSize, sp, dataStart, tableStart) {
       try {
-        userSP = new WebAssembly.Global({ value: 'i32', mutable: true }, sp);
+        const TABLE64 = 0x80000000;
+        const n = (tableSize & ~TABLE64) >>> 0;
+        const table = (tableSize & TABLE64) !== 0
+          ? new WebAssembly.Table({ element: 'anyfunc', initial: BigInt(n), address: 'i64' })
+          : new WebAssembly.Table({ element: 'anyfunc', initial: n });
+        const L = wasm64 ? 'i64' : 'i32';
+        const iL = (v) => (wasm64 ? BigInt(v >>> 0) : v);
+        userSP = new WebAssembly.Global({ value: L, mutable: true }, iL(sp));
         const uenv = {
           memory,
-          __indirect_function_table: new WebAssembly.Table({ element: 'anyfunc', initial: tableSize }),
+          __indirect_function_table: table,
           __stack_pointer: userSP,
-          __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, dataStart),
-          __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, tableStart),
+          __memory_base: new WebAssembly.Global({ value: L, mutable: false }, iL(dataStart)),
+          __table_base: new WebAssembly.Global({ value: L, mutable: false }, iL(tableStart)),
           __wasm_abort() { throw new WebAssembly.RuntimeError('abort'); },
         };
+        if (wasm64) uenv.__table_base32 = new WebAssembly.Global({ value: 'i32', mutable: false }, tableStart);
         for (let n = 0; n <= 6; n++) uenv['__wasm_syscall_' + n] = kernel['wasm_syscall_' + n];
         const inst = new WebAssembly.Instance(module, { env: uenv });
         let mask = 0;
         userSlots.forEach((name, i) => {
           const f = inst.exports[name];
-          targets[userBase + i] = typeof f === 'function' ? f : missing(name);
+          targets[userBase + i] = typeof f === 'function' ? wide(f) : missing(name);
           if (typeof f === 'function') mask |= 1 << i;
         });
         return { exports: mask };
@@ -178,7 +218,7 @@ function startMachine(d) {
         return { error: String(err) };
       }
     },
-    setUserSP(v) { userSP.value = v; },
+    setUserSP(v) { userSP.value = wasm64 ? BigInt(v >>> 0) : v; },
     dropUser() {
       userSP = null;
       for (let i = 0; i < userSlots.length; i++) targets[userBase + i] = undefined;

@@ -37,6 +37,7 @@ type Bench struct {
 	browserPID int
 	baseURL    string
 	initrd     []byte
+	confDir    string // the conformance kernel's directory (its 7.0 kinds' initrds)
 	samples    map[string][]float64
 	notes      []string
 	ff         *firefox.Browser // set: the pages run in Firefox (browsers.go)
@@ -153,6 +154,7 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 		browser:    browserCtx,
 		baseURL:    base,
 		initrd:     initrd,
+		confDir:    conf,
 		samples:    map[string][]float64{},
 		browserPID: browsertest.BrowserPID(browserCtx),
 	}
@@ -468,6 +470,14 @@ type figDef struct {
 }
 
 var figDefs = []figDef{
+	{"rb_prompt.70w32", "realboot on the 7.0 wasm32 conformance kernel (unpadded): navigation to the shell prompt (gohost)", "ms", 0, false},
+	{"rb_echo.70w32", "realboot on 7.0 wasm32: echo hi round trip, median of 5", "ms", 0, false},
+	{"rb_ls_first.70w32", "realboot on 7.0 wasm32: first ls, fork+exec+CPU 3 up", "ms", 0, false},
+	{"rb_ls.70w32", "realboot on 7.0 wasm32: ls round trip, median of 4", "ms", 0, false},
+	{"rb_prompt.70w64", "realboot on the 7.0 wasm64 conformance kernel (unpadded): navigation to the shell prompt (gohost)", "ms", 0, false},
+	{"rb_echo.70w64", "realboot on 7.0 wasm64: echo hi round trip, median of 5", "ms", 0, false},
+	{"rb_ls_first.70w64", "realboot on 7.0 wasm64: first ls, fork+exec+CPU 3 up", "ms", 0, false},
+	{"rb_ls.70w64", "realboot on 7.0 wasm64: ls round trip, median of 4", "ms", 0, false},
 	{"boot_ready.pool4", "boot to ready line (poolFloor 4)", "ms", 0, false},
 	{"boot_ready.pool0", "boot to ready line (poolFloor 0)", "ms", 0, false},
 	{"boot_done.pool4", "boot to CONF DONE, " + bootScenarios + " (poolFloor 4)", "ms", 0, false},

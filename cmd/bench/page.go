@@ -90,6 +90,9 @@ type PageOpts struct {
 	// Base and Kernel, when set, replace the page's server and the kernel
 	// path (the A/B comparison serves two builds and a padded kernel).
 	Base, Kernel string
+	// Initrd, when set, replaces the initrd path (a 7.0 wasm64 kernel's
+	// programs are in their own initramfs).
+	Initrd string
 	// Host is the page's host: HostGohost (the page, default) or HostRef
 	// (the reference host, e2e/refhost: a model of the original JavaScript
 	// host, the denominator of every "vs reference" figure).
@@ -142,9 +145,13 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	if o.Kernel != "" {
 		kernel = o.Kernel
 	}
+	initrd := "/conformance/initramfs.cpio"
+	if o.Initrd != "" {
+		initrd = o.Initrd
+	}
 	q := url.Values{
 		"kernel":  {kernel},
-		"initrd":  {"/conformance/initramfs.cpio"},
+		"initrd":  {initrd},
 		"cmdline": {o.Cmdline},
 	}
 	page := "/"

@@ -1,9 +1,10 @@
 //go:build !js
 
 // Command kcheck runs the host's own checks of a kernel and an initramfs
-// natively and says what this host would do with them: boot them, or every
-// reason it would refuse. For people who built a kernel and want to know
-// before they open a browser.
+// natively and says what this host would do with them: boot them (saying
+// which of the three kernel kinds it found: initial release wasm32, 7.0
+// wasm32, 7.0 wasm64), or every reason it would refuse. For people who built
+// a kernel and want to know before they open a browser.
 //
 //	go run ./cmd/kcheck vmlinux.wasm [initramfs.cpio.gz]
 //
@@ -124,6 +125,17 @@ func check(kernelPath, initrdPath, cmdline string) (*report, error) {
 		r.refuse("kernel: " + err.Error())
 	default:
 		r.facts = append(r.facts, kernelFacts(kernelPath, len(kb), info))
+		if info.UnexpectedSysStubs() {
+			// Facts section 7: a 7.0-era kernel normally answers these
+			// inside itself; an older 7.0 build imports them, and the host
+			// stubs them.
+			names := make([]string, len(info.SysStubs))
+			for i, st := range info.SysStubs {
+				names[i] = st.Name
+			}
+			r.warnings = append(r.warnings, fmt.Sprintf("a %s kernel normally imports no sys_* function; the host answers these %d with -ENOSYS, as a newer kernel would itself: %s",
+				info.Kind, len(names), strings.Join(names, ", ")))
+		}
 	}
 	if err := host.CheckCmdline(cmdline); err != nil {
 		r.refuse("command line: " + err.Error())
@@ -137,7 +149,7 @@ func check(kernelPath, initrdPath, cmdline string) (*report, error) {
 		return nil, err
 	}
 	if info != nil {
-		if err := host.CheckFit(info.MemoryMin, int(st.Size())); err != nil {
+		if err := host.CheckFit(info.Kind, info.MemoryMin, int(st.Size())); err != nil {
 			// Too big to boot: its contents do not matter (nor are they read).
 			r.refuse("initramfs: " + err.Error())
 			return r, nil
@@ -156,8 +168,9 @@ func kernelFacts(path string, size int, info *abi.KernelInfo) string {
 	if info.MemoryMax > 0 {
 		max = fmt.Sprintf("at most %d", info.MemoryMax)
 	}
-	return fmt.Sprintf("Kernel %s: %d bytes, a Linux/Wasm kernel of the initial release (wasm32) that this host runs: memory of %d pages (%s) to start, %s; %d host imports, %d sys_* stubs.",
-		path, size, info.MemoryMin, sizeText(info.MemoryMin*65536), max, len(info.HostImports), len(info.SysStubs))
+	s := fmt.Sprintf("Kernel %s: %d bytes, %s Linux/Wasm kernel (%s) that this host runs: memory of %d pages (%s) to start, %s; %d host imports, %d sys_* stubs.",
+		path, size, info.Kind.WithArticle(), info.Kind.Long(), info.MemoryMin, sizeText(info.MemoryMin*65536), max, len(info.HostImports), len(info.SysStubs))
+	return s
 }
 
 // initrdFacts describes the initramfs as the kernel's unpacker would read

@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linuxwasm/gohost/internal/abi"
 	"github.com/linuxwasm/gohost/internal/cpio"
+	"github.com/linuxwasm/gohost/internal/realshape"
 )
 
 var testdata = filepath.Join("..", "..", "e2e", "conformance", "testdata")
@@ -28,7 +30,7 @@ func kcheck(t *testing.T, args ...string) (int, string, string) {
 func TestBoots(t *testing.T) {
 	code, out, _ := kcheck(t, "-cmdline", "conf=all init=/bin/conf_a", filepath.Join(testdata, "vmlinux.wasm"), filepath.Join(testdata, "initramfs.cpio"))
 	assert.Equal(t, 0, code, out)
-	assert.Regexp(t, `a Linux/Wasm kernel of the initial release \(wasm32\) that this host runs: memory of \d+ pages`, out)
+	assert.Regexp(t, `an initial release wasm32 Linux/Wasm kernel \(initial release \(Linux 6.4.16\), wasm32\) that this host runs: memory of \d+ pages`, out)
 	assert.Contains(t, out, "12 host imports")
 	assert.Regexp(t, `uncompressed, \d+ entries`, out)
 	assert.NotContains(t, out, "warning:")
@@ -67,9 +69,9 @@ func TestRefusesEveryReason(t *testing.T) {
 	assert.Contains(t, out, "  - command line: the command line is 600 bytes long; the kernel takes at most 511")
 }
 
-// A kernel of the newer generation (wasm64: a 64-bit memory) is refused as
-// such.
-func TestRefusesWasm64(t *testing.T) {
+// A module with only a wasm64 memory is checked as a 7.0 wasm64 kernel and
+// refused for what it lacks.
+func TestRefusesBareWasm64(t *testing.T) {
 	m := []byte("\x00asm\x01\x00\x00\x00")
 	imp := []byte{1, 3, 'e', 'n', 'v', 6, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x07, 0x01, 0x80, 0x80, 0x04} // memory64 | shared | max
 	m = append(m, 2, byte(len(imp)))
@@ -78,7 +80,8 @@ func TestRefusesWasm64(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, m, 0o644))
 	code, out, _ := kcheck(t, p)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "memory64 / wasm64 kernels (newer generation, Linux 7.0-era) are not supported")
+	assert.Contains(t, out, "checked as a 7.0 wasm64 kernel (Linux 7.0-era generation, wasm64 (memory64)) because its memory is memory64:")
+	assert.Contains(t, out, "missing export ret_from_fork")
 }
 
 func TestRefusesNonWasmAndTooBigInitramfs(t *testing.T) {
@@ -117,4 +120,39 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
+}
+
+// kcheck says which kind of kernel it found, and names sys_* imports a
+// 7.0-era kernel is not expected to have.
+func TestSays70Kind(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "abi", "testdata", "real-kernel-facts.json"))
+	require.NoError(t, err)
+	f, err := realshape.Parse(b)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		shape realshape.Shape
+		want  string
+	}{
+		{realshape.Shape{Kind: abi.Gen70Wasm32}, "a 7.0 wasm32 Linux/Wasm kernel (Linux 7.0-era generation, wasm32) that this host runs"},
+		{realshape.Shape{Kind: abi.Gen70Wasm64}, "a 7.0 wasm64 Linux/Wasm kernel (Linux 7.0-era generation, wasm64 (memory64)) that this host runs"},
+	} {
+		k, err := f.KernelOf(c.shape, "x")
+		require.NoError(t, err)
+		p := filepath.Join(dir, "vmlinux.wasm")
+		require.NoError(t, os.WriteFile(p, k, 0o644))
+		code, out, _ := kcheck(t, p)
+		assert.Equal(t, 0, code, out)
+		assert.Contains(t, out, c.want)
+		assert.Contains(t, out, "13 host imports, 0 sys_* stubs.")
+		assert.NotContains(t, out, "warning:")
+	}
+	k, err := f.KernelOf(realshape.Shape{Kind: abi.Gen70Wasm32, SysImports: true}, "x")
+	require.NoError(t, err)
+	p := filepath.Join(dir, "vmlinux.wasm")
+	require.NoError(t, os.WriteFile(p, k, 0o644))
+	code, out, _ := kcheck(t, p)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "warning: a 7.0 wasm32 kernel normally imports no sys_* function; the host answers these 84 with -ENOSYS, as a newer kernel would itself: sys_")
+	assert.Contains(t, out, "sys_landlock_add_rule")
 }

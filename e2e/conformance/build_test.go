@@ -10,7 +10,7 @@ import (
 )
 
 // artifacts are the committed build outputs in testdata/.
-var artifacts = []string{"vmlinux.wasm", "conf_a.wasm", "conf_b.wasm", "conf_big.wasm", "conf_box.wasm", "initramfs.cpio"}
+var artifacts = []string{"vmlinux.wasm", "vmlinux-70-wasm32.wasm", "vmlinux-70-wasm64.wasm", "initramfs-wasm64.cpio", "conf_a.wasm", "conf_b.wasm", "conf_big.wasm", "conf_box.wasm", "initramfs.cpio"}
 
 // TestArtifactsUpToDate rebuilds everything from source into a temporary
 // directory and fails if any committed artifact differs. Skipped when the

@@ -2,13 +2,13 @@
 // (vmlinux.wasm), its user programs and the host, as Go data, and checks
 // parsed modules against it before a host tries to instantiate them.
 //
-// The tables follow linux-wasm-host-abi.md (sections 2, 3, 6.3, 6.4) and its
+// [Kernel] follows linux-wasm-host-abi.md (sections 2, 3, 6.3, 6.4) and its
 // machine-readable companion abi.json, for the initial release of the kernel
-// patches (Linux 6.4.16, wasm32). Kernels of the newer (Linux 7.0-era)
-// generation described in Appendix A of the specification (wasm_start_cpu
-// with 2 parameters, the wasm_random_get_bytes import, memory64/wasm64) are
-// refused by [CheckKernel] with a message naming that generation: their
-// pointer-sized types and changed entry points need a different host.
+// patches (Linux 6.4.16, wasm32). [Kernel70Wasm32] and [Kernel70Wasm64] are
+// the Linux 7.0-era generation of gen2-interface-facts.md (section 1), for
+// both pointer widths. [CheckKernel] tells the three kinds apart by the
+// module's memory type and imports and checks the module against the one it
+// is.
 package abi
 
 import (
@@ -34,13 +34,20 @@ type Symbol struct {
 	Shared   bool
 	MaxPages uint64
 
+	// Impl (kernel imports only) is the name under which the host's
+	// worker exports its implementation of this import when it is not
+	// Name: one Go export has one wasm type, so an import whose type a
+	// generation changed is implemented by a second, thin export.
+	Impl string
+
 	// Required mirrors abi.json. For kernel exports CheckKernel refuses a
 	// kernel without it. For user exports it is informative:
 	// CheckUserProgram reports which exports exist in ProgramInfo instead
 	// of refusing, since each is needed only on some run paths. Imports are
 	// never required: a module imports only what it uses.
 	Required bool
-	// Section of linux-wasm-host-abi.md that defines the symbol.
+	// Section of linux-wasm-host-abi.md that defines the symbol
+	// (gen2-interface-facts.md for the 7.0-era kinds).
 	Section string
 }
 
@@ -121,7 +128,11 @@ func syscallEntry(prefix string, n int, section string, required bool) Symbol {
 // KernelSpec is the interface of vmlinux.wasm. All imports come from
 // module Module.
 type KernelSpec struct {
-	Module string
+	// Kind is the kind of kernel this spec describes.
+	Kind KernelKind
+	// Memory64: the memory has a 64-bit index (a wasm64 build).
+	Memory64 bool
+	Module   string
 	// Imports: the memory and the twelve host functions (section 2).
 	Imports []Symbol
 	// SysPrefix: any function import named SysPrefix+<name> whose params
@@ -148,6 +159,7 @@ type KernelSpec struct {
 
 // Kernel is the initial-release kernel ABI.
 var Kernel = KernelSpec{
+	Kind:   InitialWasm32,
 	Module: "env",
 	Imports: []Symbol{
 		{Name: "memory", Kind: wasmbin.KindMemory, Shared: true, MaxPages: 65536, Section: "2.1"},
@@ -205,7 +217,7 @@ func (k *KernelSpec) Import(name string) *Symbol { return find(k.Imports, name) 
 func (k *KernelSpec) Export(name string) *Symbol { return find(k.Exports, name) }
 
 // IsSysStub reports whether an import name and type follow the sys_* rule:
-// i32/i64 parameters and one i32 result or none.
+// i32/i64 parameters and one SysResult result or none.
 func (k *KernelSpec) IsSysStub(name string, t *wasmbin.FuncType) bool {
 	if !strings.HasPrefix(name, k.SysPrefix) || len(name) == len(k.SysPrefix) || t == nil {
 		return false
@@ -247,6 +259,8 @@ type UserSpec struct {
 	Imports []Symbol
 	// Exports the host calls when present.
 	Exports []Symbol
+	// Wasm64Table: the table import may be a table64 (User64).
+	Wasm64Table bool
 }
 
 // User is the user-program ABI.

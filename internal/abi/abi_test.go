@@ -303,26 +303,135 @@ func TestCheckKernelMemory(t *testing.T) {
 	assert.Equal(t, []string{"import memory is a global, want a memory"}, kernelProblems(t, tm))
 }
 
-func TestCheckKernelNewerGeneration(t *testing.T) {
-	tm := goodKernel()
-	tm.importNamed("wasm_start_cpu").fn = wasmbin.NewFuncType([]wasmbin.ValType{i32, i32}, nil)
+func TestCheckKernelKinds(t *testing.T) {
+	for _, kind := range KernelKinds {
+		t.Run(kind.String(), func(t *testing.T) {
+			info, err := CheckKernel(parse(t, kernelOf(kind.Spec())))
+			require.NoError(t, err)
+			assert.Equal(t, kind, info.Kind)
+			assert.Len(t, info.HostImports, len(kind.Spec().Imports)-1, "every host function")
+			assert.Empty(t, info.SysStubs)
+			assert.False(t, info.UnexpectedSysStubs())
+			require.Len(t, info.HostImpls, len(info.HostImports))
+		})
+	}
+	// The implementation names: the worker exports one Go function per wasm type.
+	info, err := CheckKernel(parse(t, kernelOf(&Kernel70Wasm32)))
+	require.NoError(t, err)
+	impls := map[string]string{}
+	for i, n := range info.HostImports {
+		impls[n] = info.HostImpls[i]
+	}
+	assert.Equal(t, "wasm_start_cpu_idle", impls["wasm_start_cpu"], "the 2-argument wasm_start_cpu")
+	assert.Equal(t, "wasm_random_get_bytes", impls["wasm_random_get_bytes"])
+	assert.Equal(t, "wasm_serialize_tasks", impls["wasm_serialize_tasks"], "same type as the initial release")
+	info, err = CheckKernel(parse(t, kernelOf(&Kernel70Wasm64)))
+	require.NoError(t, err)
+	for i, n := range info.HostImports {
+		impls[n] = info.HostImpls[i]
+	}
+	assert.Equal(t, "wasm_start_cpu_idle_w64", impls["wasm_start_cpu"])
+	assert.Equal(t, "wasm_serialize_tasks_w64", impls["wasm_serialize_tasks"])
+	assert.Equal(t, "wasm_user_mode_tail", impls["wasm_user_mode_tail"], "(i32) -> () on both widths")
+	assert.Equal(t, "wasm_cpu_clock_get_monotonic", impls["wasm_cpu_clock_get_monotonic"])
+
+	// Facts section 1: the wasm64 types that stay i32.
+	assert.Equal(t, "(i32, i64) -> ()", Kernel70Wasm64.Import("wasm_start_cpu").Func.String())
+	assert.Equal(t, "(i64, i64) -> i32", Kernel70Wasm64.Export("ret_from_fork").Func.String())
+	assert.Equal(t, "(i32, i32) -> ()", Kernel70Wasm64.Export("raise_interrupt").Func.String())
+	assert.Equal(t, "(i64, i64, i64, i64) -> i64", Kernel70Wasm64.Export("wasm_syscall_1").Func.String())
+	assert.Equal(t, uint64(262144), Kernel70Wasm64.Import("memory").MaxPages)
+}
+
+// Facts section 1 infers that a 7.0 kernel exports its per-instance mutable
+// `current` global and no longer exports the function table: the host must
+// accept either way.
+func TestCheckKernel70InferredExports(t *testing.T) {
+	for _, k := range []*KernelSpec{&Kernel70Wasm32, &Kernel70Wasm64} {
+		tm := kernelOf(k)
+		tm.removeExport("__indirect_function_table")
+		ptr := wasmbin.I32
+		if k.Memory64 {
+			ptr = wasmbin.I64
+		}
+		tm.exports = append(tm.exports, tExport{name: "current", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: ptr, Mutable: true}})
+		info, err := CheckKernel(parse(t, tm))
+		require.NoError(t, err, k.Kind)
+		assert.Equal(t, k.Kind, info.Kind)
+	}
+}
+
+// A 7.0 kernel with sys_* imports (built before cond_syscall aliased
+// sys_ni_syscall) is run with them stubbed, as the facts advise (section 7);
+// the info says they were not expected.
+func TestCheckKernel70WithSysImports(t *testing.T) {
+	tm := kernelOf(&Kernel70Wasm32)
+	tm.imports = append(tm.imports, tImport{module: "env", name: "sys_sync", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, []wasmbin.ValType{i32})})
+	info, err := CheckKernel(parse(t, tm))
+	require.NoError(t, err)
+	assert.Equal(t, Gen70Wasm32, info.Kind)
+	require.Len(t, info.SysStubs, 1)
+	assert.True(t, info.UnexpectedSysStubs())
+
+	// wasm64: the stub's result is i64 (long); an i32 result is refused.
+	tm = kernelOf(&Kernel70Wasm64)
+	tm.imports = append(tm.imports,
+		tImport{module: "env", name: "sys_sync", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType(nil, []wasmbin.ValType{i64})},
+		tImport{module: "env", name: "sys_acct", kind: wasmbin.KindFunc, fn: wasmbin.NewFuncType([]wasmbin.ValType{i64}, []wasmbin.ValType{i32})})
+	assert.Equal(t, []string{"import sys_acct has type (i64) -> i32, want i32/i64 parameters and one i64 result or none (unimplemented syscall)"},
+		kernelProblems(t, tm))
+}
+
+func kernelMismatch(t *testing.T, tm *tModule) *MismatchError {
+	t.Helper()
+	_, err := CheckKernel(parse(t, tm))
+	var me *MismatchError
+	require.ErrorAs(t, err, &me)
+	t.Log(err)
+	return me
+}
+
+// Modules that mix the generations or the widths fit no kind: every
+// mismatch is named, with the kind its type belongs to.
+func TestCheckKernelMixedKinds(t *testing.T) {
+	// A wasm64 memory with wasm32 imports and exports.
+	tm := kernelOf(&Kernel70Wasm32)
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 43, Max: 65536, HasMax: true, Shared: true, Memory64: true}
+	me := kernelMismatch(t, tm)
+	assert.Contains(t, me.CheckedAs, "checked as a 7.0 wasm64 kernel (Linux 7.0-era generation, wasm64 (memory64)) because its memory is memory64")
+	msgs := me.Messages()
+	assert.Contains(t, msgs, "import wasm_panic has type (i32) -> (), want (i64) -> () (that is the type of an initial release wasm32 or a 7.0 wasm32 kernel: this module mixes kernel kinds)")
+	assert.Contains(t, msgs, "import wasm_start_cpu has type (i32, i32) -> (), want (i32, i64) -> () (that is the type of a 7.0 wasm32 kernel: this module mixes kernel kinds)")
+	assert.Contains(t, msgs, "import wasm_random_get_bytes has type (i32, i32) -> i32, want (i64, i64) -> i64 (that is the type of a 7.0 wasm32 kernel: this module mixes kernel kinds)")
+	assert.Contains(t, msgs, "export _start_secondary has type (i32) -> (), want (i64) -> () (that is the type of an initial release wasm32 or a 7.0 wasm32 kernel: this module mixes kernel kinds)")
+	assert.Contains(t, msgs, "export init_task has type i32, want i64")
+	// 10 pointer-typed imports, 11 pointer-typed function exports, 7 address globals
+	assert.Len(t, msgs, 10+11+7, "wasm_stop_cpu, wasm_user_mode_tail, the clock, _start, raise_exception and raise_interrupt keep their types")
+
+	// The initial release's 3-argument wasm_start_cpu beside the 7.0
+	// random import, on a wasm32 memory.
+	tm = goodKernel()
 	tm.imports = append(tm.imports, tImport{module: "env", name: "wasm_random_get_bytes", kind: wasmbin.KindFunc,
 		fn: wasmbin.NewFuncType([]wasmbin.ValType{i32, i32}, []wasmbin.ValType{i32})})
-	msgs := kernelProblems(t, tm)
-	require.Len(t, msgs, 2)
-	for _, m := range msgs {
-		assert.Contains(t, m, "newer-generation (Linux 7.0-era) kernel")
-	}
-	assert.Contains(t, msgs[0], "wasm_start_cpu has type (i32, i32) -> ()")
+	me = kernelMismatch(t, tm)
+	assert.Contains(t, me.CheckedAs, "checked as a 7.0 wasm32 kernel (Linux 7.0-era generation, wasm32) because it imports wasm_random_get_bytes")
+	assert.Equal(t, []string{
+		"import wasm_start_cpu has type (i32, i32, i32) -> (), want (i32, i32) -> () (that is the type of an initial release wasm32 kernel: this module mixes kernel kinds)",
+	}, me.Messages(), "the sys_* imports are stubbed on either generation")
 
-	// wasm64: memory64 and pointer-sized types everywhere.
-	tm = goodKernel()
-	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 30, Max: 65536, HasMax: true, Shared: true, Memory64: true}
-	tm.importNamed("wasm_panic").fn = wasmbin.NewFuncType([]wasmbin.ValType{i64}, nil)
-	tm.exportNamed("_start_secondary").fn = wasmbin.NewFuncType([]wasmbin.ValType{i64}, nil)
-	msgs = kernelProblems(t, tm)
-	require.Len(t, msgs, 1)
-	assert.Contains(t, msgs[0], "memory64 / wasm64 kernels (newer generation, Linux 7.0-era) are not supported")
+	// wasm64 imports on a 32-bit memory: a 7.0 wasm32 kernel by its
+	// 2-parameter wasm_start_cpu, with wasm64 types.
+	tm = kernelOf(&Kernel70Wasm64)
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 43, Max: 65536, HasMax: true, Shared: true}
+	tm.importNamed("wasm_start_cpu").fn = wasmbin.NewFuncType([]wasmbin.ValType{i32, i32}, nil)
+	me = kernelMismatch(t, tm)
+	assert.Contains(t, me.CheckedAs, "because it imports wasm_start_cpu with 2 parameters")
+	assert.Contains(t, me.Messages(), "import wasm_serialize_tasks has type (i64, i64) -> i64, want (i32, i32) -> i32 (that is the type of a 7.0 wasm64 kernel: this module mixes kernel kinds)")
+
+	// The memory itself: wasm64's maximum on a wasm32 memory.
+	tm = kernelOf(&Kernel70Wasm32)
+	tm.importNamed("memory").mem.Max = 262144
+	assert.Equal(t, []string{"memory maximum is 262144 pages, want at most 65536"}, kernelProblems(t, tm))
 }
 
 func TestMismatchErrorText(t *testing.T) {
@@ -406,11 +515,49 @@ func TestCheckUserProgramProblems(t *testing.T) {
 
 	tm = goodProgram()
 	*tm.importNamed("__indirect_function_table") = tImport{module: "env", name: "__indirect_function_table", kind: wasmbin.KindTable, elem: wasmbin.ExternRef}
-	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true, Memory64: true}
 	*tm.importNamed("__wasm_abort") = tImport{module: "env", name: "__wasm_abort", kind: wasmbin.KindGlobal, global: &wasmbin.GlobalType{Type: i32}}
 	assert.Equal(t, []string{
-		"memory is 64-bit (memory64 / wasm64 program, newer generation): not supported",
 		"import __indirect_function_table is a table of externref, want funcref",
 		"import __wasm_abort is a global, want a function () -> ()",
 	}, programProblems(t, tm))
+
+	// A 64-bit table in a wasm32 program.
+	tm = goodProgram()
+	tm.importNamed("__indirect_function_table").table64 = true
+	assert.Equal(t, []string{"import __indirect_function_table is a 64-bit table, want 32-bit"}, programProblems(t, tm))
+}
+
+// wasm64 programs (7.0 wasm64 kernels): memory64, i64 globals and syscall
+// words, __table_base32; a 32-bit table as upstream links them or a table64
+// as clang-19 does.
+func TestCheckUserProgramWasm64(t *testing.T) {
+	prog64 := func(table64 bool) *tModule {
+		tm := &tModule{dylink: &wasmbin.DylinkMemInfo{MemSize: 4096, MemAlign: 4, TableSize: 20}}
+		for _, s := range User64.Imports {
+			im := tImport{module: "env", name: s.Name, kind: s.Kind, fn: s.Func, global: s.Global, tableMin: 20, elem: s.Elem}
+			if s.Kind == wasmbin.KindMemory {
+				im.mem = &wasmbin.Limits{Min: 1, Max: 262144, HasMax: true, Shared: true, Memory64: true}
+			}
+			im.table64 = s.Kind == wasmbin.KindTable && table64
+			tm.imports = append(tm.imports, im)
+		}
+		for _, s := range User64.Exports {
+			tm.exports = append(tm.exports, tExport{name: s.Name, kind: s.Kind, fn: s.Func})
+		}
+		return tm
+	}
+	for _, t64 := range []bool{false, true} {
+		info, err := CheckUserProgram(parse(t, prog64(t64)))
+		require.NoError(t, err, "table64 %v", t64)
+		assert.True(t, info.Memory.Memory64)
+		assert.Contains(t, info.Imports, "__table_base32")
+		assert.True(t, info.HasSetTLSBase)
+	}
+	// wasm32 globals and syscalls on a wasm64 memory: each named.
+	tm := goodProgram()
+	tm.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Max: 65536, HasMax: true, Shared: true, Memory64: true}
+	msgs := programProblems(t, tm)
+	assert.Contains(t, msgs, "import __memory_base has type i32, want i64")
+	assert.Contains(t, msgs, "import __wasm_syscall_1 has type (i32, i32, i32, i32) -> i32, want (i64, i64, i64, i64) -> i64")
+	assert.Contains(t, msgs, "export __set_tls_base has type (i32) -> (), want (i64) -> ()")
 }

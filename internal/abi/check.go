@@ -23,6 +23,10 @@ func (p Problem) String() string { return p.Msg }
 type MismatchError struct {
 	What     string // "kernel" or "user program"
 	Problems []Problem
+	// CheckedAs (kernels) says which kind the module was checked as, and
+	// why: "checked as a 7.0 wasm32 kernel (...) because it imports
+	// wasm_random_get_bytes".
+	CheckedAs string
 }
 
 // Error formats the problems one per line, readable on a web page (plain
@@ -34,7 +38,11 @@ func (e *MismatchError) Error() string {
 	if n == 1 {
 		s = ""
 	}
-	fmt.Fprintf(&b, "%s does not match the Linux/Wasm host ABI (%d problem%s):", e.What, n, s)
+	fmt.Fprintf(&b, "%s does not match the Linux/Wasm host ABI (%d problem%s", e.What, n, s)
+	if e.CheckedAs != "" {
+		b.WriteString("; " + e.CheckedAs)
+	}
+	b.WriteString("):")
 	for _, p := range e.Problems {
 		b.WriteString("\n  - ")
 		b.WriteString(p.Msg)
@@ -58,6 +66,13 @@ func (ps *problems) add(sym, format string, args ...any) {
 }
 
 func (ps *problems) err(what string) error {
+	if e := ps.mismatch(what); e != nil {
+		return e
+	}
+	return nil
+}
+
+func (ps *problems) mismatch(what string) *MismatchError {
 	if len(ps.list) == 0 {
 		return nil
 	}
@@ -73,19 +88,33 @@ type SysStub struct {
 
 // KernelInfo is what a host needs to know about an accepted kernel.
 type KernelInfo struct {
+	// Kind is the kind of kernel found (generation and pointer width).
+	Kind KernelKind
 	// MemoryMin is the declared minimum of the memory import (pages): the
 	// host must create the memory with at least this many pages.
 	MemoryMin uint64
 	// MemoryMax is the declared maximum (pages); the host's maximum must
 	// not exceed it.
 	MemoryMax uint64
-	// SysStubs are the sys_* imports, in import order.
+	// SysStubs are the sys_* imports, in import order. A 7.0-era kernel is
+	// expected to have none (its cond_syscall aliases sys_ni_syscall), but
+	// one that has them is still run with them stubbed, as
+	// gen2-interface-facts.md section 7 advises: -ENOSYS is what the newer
+	// kernel answers from inside itself for the same syscalls.
 	SysStubs []SysStub
-	// HostImports are the names of the host functions (section 2) the
-	// kernel imports, in import order.
+	// HostImports are the names of the host functions the kernel imports,
+	// in import order, and HostImpls the names of the worker's exports that
+	// implement them (Symbol.Impl, or the import's own name).
 	HostImports []string
+	HostImpls   []string
 	// HasRaiseInterrupt reports whether the raise_interrupt export exists.
 	HasRaiseInterrupt bool
+}
+
+// UnexpectedSysStubs reports whether the kernel imports sys_* functions its
+// generation does not: a 7.0-era kernel built before cond_syscall changed.
+func (k *KernelInfo) UnexpectedSysStubs() bool {
+	return k.Kind != InitialWasm32 && len(k.SysStubs) > 0
 }
 
 // ErrNilModule is returned for a nil module.
@@ -98,47 +127,66 @@ func kindName(k wasmbin.Kind) string {
 
 func globalStr(g *wasmbin.GlobalType) string { return g.String() }
 
-// CheckKernel checks a parsed vmlinux.wasm against [Kernel]. It returns a
-// *MismatchError listing every problem found (not only the first), or nil.
+// DetectKind says which kind of kernel a module claims to be, from its
+// memory type and its imports, and why: a memory64 memory is a 7.0 wasm64
+// kernel; otherwise a 2-parameter wasm_start_cpu or a wasm_random_get_bytes
+// import is a 7.0 wasm32 kernel; otherwise it is an initial-release one.
+// The generations can be told apart this way (gen2-interface-facts.md
+// section 9 item 3); CheckKernel then checks the module against that kind.
+func DetectKind(m *wasmbin.Module) (KernelKind, string) {
+	mem64, startParams, random := false, -1, false
+	for _, im := range m.Imports {
+		if im.Module != Kernel.Module {
+			continue
+		}
+		switch {
+		case im.Name == "memory" && im.Memory != nil:
+			mem64 = im.Memory.Memory64
+		case im.Name == "wasm_start_cpu" && im.Func != nil:
+			startParams = len(im.Func.Params)
+		case im.Name == "wasm_random_get_bytes":
+			random = true
+		}
+	}
+	switch {
+	case mem64:
+		return Gen70Wasm64, "its memory is memory64"
+	case startParams == 2:
+		return Gen70Wasm32, "it imports wasm_start_cpu with 2 parameters"
+	case random:
+		return Gen70Wasm32, "it imports wasm_random_get_bytes"
+	}
+	return InitialWasm32, "it has a 32-bit memory, no wasm_random_get_bytes import and no 2-parameter wasm_start_cpu"
+}
+
+// CheckKernel checks a parsed vmlinux.wasm: it finds which of the three
+// kinds the module claims to be ([DetectKind]) and checks it against that
+// kind's spec ([KernelKind.Spec]). It returns a *MismatchError listing every
+// problem found (not only the first), or nil.
 //
 // Rules: every import must come from "env" and be the memory, one of the
-// twelve host functions with its exact type, or a sys_* stub (i32/i64
-// params, one i32 result or none). The memory must be imported, shared, 32-bit, with a
-// maximum of at most 65536 pages. Link-time assertion traps
-// (__bad_udelay, ...) mean a faulty build. Every required export (section
-// 3) must exist with its exact type; optional ones (raise_interrupt, the
-// table, memory_start/memory_end/memory_kernel_break) are type-checked when
-// present. Imports the kernel does not use are not problems.
+// spec's host functions with its exact type, or a sys_* stub (i32/i64
+// params, one pointer-sized result or none). The memory must be imported,
+// shared, of the kind's index width, with a maximum within the kind's
+// limit. Link-time assertion traps (__bad_udelay, ...) mean a faulty build.
+// Every required export must exist with its exact type; optional ones
+// (raise_interrupt, the table, memory_start/memory_end/memory_kernel_break)
+// are type-checked when present. Imports the kernel does not use are not
+// problems.
 //
-// Kernels of the newer (Linux 7.0-era) generation of Appendix A are
-// detected by memory64, a 2-parameter wasm_start_cpu or a
-// wasm_random_get_bytes import, and refused with a problem naming the
-// generation (the findings that only say "newer generation" are not
-// repeated as type or unknown-import problems).
+// A module mixing the generations or the widths is refused with the mix
+// named: an import or export with another kind's type says which kind that
+// type belongs to, and an initial-release wasm_start_cpu beside a 7.0-era
+// sign (wasm_random_get_bytes, memory64) is named as such. The first problem
+// then says which kind the module was checked as, and why.
 func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 	if m == nil {
 		return nil, ErrNilModule
 	}
+	kind, why := DetectKind(m)
+	k := kind.Spec()
 	var ps problems
-	info := &KernelInfo{}
-	k := &Kernel
-
-	// Generation detection first, so its messages lead the list.
-	wasm64 := false
-	for _, im := range m.Imports {
-		if im.Module != k.Module {
-			continue
-		}
-		switch {
-		case im.Name == "memory" && im.Memory != nil && im.Memory.Memory64:
-			wasm64 = true
-			ps.add("env.memory", "memory64 / wasm64 kernels (newer generation, Linux 7.0-era) are not supported: only initial-release wasm32 kernels (Linux 6.4.16) are (type differences caused by 64-bit pointers are not listed)")
-		case im.Name == "wasm_start_cpu" && im.Func != nil && len(im.Func.Params) == 2:
-			ps.add("env.wasm_start_cpu", "import wasm_start_cpu has type %s: this is a newer-generation (Linux 7.0-era) kernel, not supported (want the initial release, Linux 6.4.16, with type %s)", im.Func, k.Import("wasm_start_cpu").Func)
-		case im.Name == "wasm_random_get_bytes":
-			ps.add("env.wasm_random_get_bytes", "import wasm_random_get_bytes: this is a newer-generation (Linux 7.0-era) kernel, not supported (only the initial release, Linux 6.4.16, is)")
-		}
-	}
+	info := &KernelInfo{Kind: kind}
 
 	sawMemory := false
 	for _, im := range m.Imports {
@@ -156,9 +204,6 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 			}
 			l := im.Memory
 			info.MemoryMin, info.MemoryMax = l.Min, l.Max
-			if l.Memory64 {
-				continue // reported as newer generation
-			}
 			if !l.Shared {
 				ps.add(full, "memory is not shared (link with --shared-memory)")
 			}
@@ -178,16 +223,16 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 				ps.add(full, "import %s is a %s, want a function %s", name, kindName(im.Kind), want.Func)
 				continue
 			}
-			if name == "wasm_start_cpu" && len(im.Func.Params) == 2 {
-				continue // reported as newer generation
-			}
 			if !im.Func.Equal(want.Func) {
-				if !wasm64 {
-					ps.add(full, "import %s has type %s, want %s", name, im.Func, want.Func)
-				}
+				ps.add(full, "import %s has type %s, want %s%s", name, im.Func, want.Func, otherKinds(kind, im.Func, (*KernelSpec).Import, name))
 				continue
 			}
 			info.HostImports = append(info.HostImports, name)
+			impl := want.Impl
+			if impl == "" {
+				impl = name
+			}
+			info.HostImpls = append(info.HostImpls, impl)
 			continue
 		}
 		if strings.HasPrefix(name, k.SysPrefix) {
@@ -195,15 +240,12 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 				ps.add(full, "import %s is a %s, want a function (unimplemented syscall)", name, kindName(im.Kind))
 				continue
 			}
-			if !k.IsSysStub(name, im.Func) && !wasm64 {
-				ps.add(full, "import %s has type %s, want i32/i64 parameters and one i32 result or none (unimplemented syscall)", name, im.Func)
+			if !k.IsSysStub(name, im.Func) {
+				ps.add(full, "import %s has type %s, want i32/i64 parameters and one %s result or none (unimplemented syscall)", name, im.Func, k.SysResult)
 				continue
 			}
 			info.SysStubs = append(info.SysStubs, SysStub{Name: name, Type: im.Func})
 			continue
-		}
-		if name == "wasm_random_get_bytes" {
-			continue // reported as newer generation
 		}
 		ps.add(full, "unknown import %s", full)
 	}
@@ -224,16 +266,41 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 			}
 			continue
 		}
-		if !wasm64 {
-			checkExport(&ps, want, e)
-		}
+		checkExport(&ps, want, e, kind)
 	}
 	info.HasRaiseInterrupt = m.Export("raise_interrupt") != nil && m.Export("raise_interrupt").Kind == wasmbin.KindFunc
-	return info, ps.err("kernel")
+	if err := ps.mismatch("kernel"); err != nil {
+		// Say which spec the module was held to, so that a message about a
+		// type names its reference.
+		err.CheckedAs = fmt.Sprintf("checked as %s kernel (%s) because %s", kind.WithArticle(), kind.Long(), why)
+		return info, err
+	}
+	return info, nil
 }
 
-// checkExport compares a present export with the spec.
-func checkExport(ps *problems, want *Symbol, e *wasmbin.Export) {
+// otherKinds says which other kinds give the symbol exactly type t, for a
+// mismatch message ("" when none does): the sign of a module that mixes
+// generations or widths.
+func otherKinds(kind KernelKind, t *wasmbin.FuncType, lookup func(*KernelSpec, string) *Symbol, name string) string {
+	var names []string
+	for _, kk := range KernelKinds {
+		if kk == kind {
+			continue
+		}
+		if s := lookup(kk.Spec(), name); s != nil && s.Kind == wasmbin.KindFunc && s.Func.Equal(t) {
+			names = append(names, kk.WithArticle())
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " (that is the type of " + strings.Join(names, " or ") + " kernel: this module mixes kernel kinds)"
+}
+
+// checkExport compares a present export with the spec; kind (of a kernel,
+// KindUnknown for a user program) lets a mismatch name the kind whose type
+// the export has.
+func checkExport(ps *problems, want *Symbol, e *wasmbin.Export, kind KernelKind) {
 	if e.Kind != want.Kind {
 		ps.add(want.Name, "export %s is a %s, want a %s %s", want.Name, kindName(e.Kind), kindName(want.Kind), want.TypeString())
 		return
@@ -241,7 +308,11 @@ func checkExport(ps *problems, want *Symbol, e *wasmbin.Export) {
 	switch want.Kind {
 	case wasmbin.KindFunc:
 		if !e.Func.Equal(want.Func) {
-			ps.add(want.Name, "export %s has type %s, want %s", want.Name, e.Func, want.Func)
+			other := ""
+			if kind != KindUnknown {
+				other = otherKinds(kind, e.Func, (*KernelSpec).Export, want.Name)
+			}
+			ps.add(want.Name, "export %s has type %s, want %s%s", want.Name, e.Func, want.Func, other)
 		}
 	case wasmbin.KindGlobal:
 		if *e.Global != *want.Global {
@@ -290,11 +361,12 @@ func (p *ProgramInfo) TableSize() uint64 {
 	return max(p.TableMin, uint64(p.Dylink.TableSize))
 }
 
-// CheckUserProgram checks a parsed user program against [User]: the first
+// CheckUserProgram checks a parsed user program against [User], or [User64]
+// when its memory is a memory64 (a wasm64 program): the first
 // section must be dylink.0 with a WASM_DYLINK_MEM_INFO subsection; imports
-// must come from "env" and be among User.Imports with the right kind and
+// must come from "env" and be among the spec's imports with the right kind and
 // type (a program imports only what it uses, so missing ones are fine);
-// the memory must be shared and 32-bit; the known exports, when present,
+// the memory must be shared; the known exports, when present,
 // must have the right type. Missing exports are not problems: ProgramInfo
 // says which exist. It returns a *MismatchError listing every problem.
 func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
@@ -304,6 +376,9 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 	var ps problems
 	info := &ProgramInfo{}
 	u := &User
+	if mem := m.Import(User.Module, "memory"); mem != nil && mem.Memory != nil && mem.Memory.Memory64 {
+		u = &User64 // a wasm64 program (7.0 wasm64 kernels)
+	}
 	switch {
 	case m.FirstSection != u.FirstSection:
 		first := "no section at all"
@@ -338,10 +413,6 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 		case wasmbin.KindMemory:
 			l := im.Memory
 			info.Memory = l
-			if l.Memory64 {
-				ps.add(full, "memory is 64-bit (memory64 / wasm64 program, newer generation): not supported")
-				continue
-			}
 			if !l.Shared {
 				ps.add(full, "memory is not shared (link with --shared-memory)")
 			}
@@ -354,7 +425,7 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 			if im.Table.Elem != want.Elem {
 				ps.add(full, "import %s is a table of %s, want %s", im.Name, im.Table.Elem, want.Elem)
 			}
-			if im.Table.Limits.Memory64 {
+			if im.Table.Limits.Memory64 && !u.Wasm64Table {
 				ps.add(full, "import %s is a 64-bit table, want 32-bit", im.Name)
 			}
 			if m.Dylink != nil && im.Table.Limits.HasMax && im.Table.Limits.Max < uint64(m.Dylink.TableSize) {
@@ -378,7 +449,7 @@ func CheckUserProgram(m *wasmbin.Module) (*ProgramInfo, error) {
 			continue
 		}
 		before := len(ps.list)
-		checkExport(&ps, want, e)
+		checkExport(&ps, want, e, KindUnknown)
 		if len(ps.list) != before {
 			continue
 		}

@@ -13,6 +13,8 @@ import (
 func FuzzCheckKernel(f *testing.F) {
 	f.Add(goodKernel().bytes())
 	f.Add(goodProgram().bytes())
+	f.Add(kernelOf(&Kernel70Wasm32).bytes())
+	f.Add(kernelOf(&Kernel70Wasm64).bytes())
 	bad := goodKernel()
 	bad.removeExport("ret_from_fork")
 	bad.importNamed("memory").mem = &wasmbin.Limits{Min: 1, Memory64: true}
@@ -33,6 +35,8 @@ func FuzzCheckKernel(f *testing.F) {
 			_ = me.Error()
 		} else {
 			require.NotNil(t, info)
+			require.NotNil(t, info.Kind.Spec(), "an accepted kernel has a kind")
+			require.Len(t, info.HostImpls, len(info.HostImports))
 		}
 		pinfo, err := CheckUserProgram(m)
 		if err != nil {

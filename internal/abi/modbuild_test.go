@@ -16,6 +16,7 @@ type tImport struct {
 	global       *wasmbin.GlobalType
 	tableMin     uint64
 	elem         wasmbin.ValType
+	table64      bool
 }
 
 type tExport struct {
@@ -92,7 +93,11 @@ func (tm *tModule) bytes() []byte {
 			if elem == 0 {
 				elem = wasmbin.FuncRef
 			}
-			imp = append(imp, cat([]byte{byte(elem), 0}, uleb(im.tableMin))...)
+			flags := byte(0)
+			if im.table64 {
+				flags = 4
+			}
+			imp = append(imp, cat([]byte{byte(elem), flags}, uleb(im.tableMin))...)
 			nTabImp++
 		}
 	}
@@ -163,14 +168,7 @@ func (tm *tModule) bytes() []byte {
 // goodKernel returns a module spec matching the Kernel table, with a few
 // sys_* stubs.
 func goodKernel() *tModule {
-	tm := &tModule{}
-	for _, s := range Kernel.Imports {
-		im := tImport{module: "env", name: s.Name, kind: s.Kind, fn: s.Func}
-		if s.Kind == wasmbin.KindMemory {
-			im.mem = &wasmbin.Limits{Min: 43, Max: 65536, HasMax: true, Shared: true}
-		}
-		tm.imports = append(tm.imports, im)
-	}
+	tm := kernelOf(&Kernel)
 	for _, sys := range []struct {
 		name string
 		ft   *wasmbin.FuncType
@@ -181,7 +179,21 @@ func goodKernel() *tModule {
 	} {
 		tm.imports = append(tm.imports, tImport{module: "env", name: sys.name, kind: wasmbin.KindFunc, fn: sys.ft})
 	}
-	for _, s := range Kernel.Exports {
+	return tm
+}
+
+// kernelOf returns a module spec with exactly the imports and exports of
+// spec k (no sys_* imports).
+func kernelOf(k *KernelSpec) *tModule {
+	tm := &tModule{}
+	for _, s := range k.Imports {
+		im := tImport{module: "env", name: s.Name, kind: s.Kind, fn: s.Func}
+		if s.Kind == wasmbin.KindMemory {
+			im.mem = &wasmbin.Limits{Min: 43, Max: s.MaxPages, HasMax: true, Shared: true, Memory64: k.Memory64}
+		}
+		tm.imports = append(tm.imports, im)
+	}
+	for _, s := range k.Exports {
 		tm.exports = append(tm.exports, tExport{name: s.Name, kind: s.Kind, fn: s.Func, global: s.Global})
 	}
 	return tm

@@ -57,6 +57,9 @@ type Import struct {
 	Shared  bool     `json:"shared"`
 	Type    string   `json:"type"`
 	Mutable bool     `json:"mutable"`
+	// Memory64: a 64-bit memory (not in the measured facts, which are of
+	// an initial-release wasm32 build; set by KernelOf for wasm64).
+	Memory64 bool `json:"memory64"`
 }
 
 // Export is one export the host uses.
@@ -65,6 +68,8 @@ type Export struct {
 	Kind    string   `json:"kind"`
 	Params  []string `json:"params"`
 	Results []string `json:"results"`
+	// Type of a global export: "i32" when empty.
+	Type string `json:"type"`
 }
 
 // Parse reads real-kernel-facts.json.
@@ -145,6 +150,9 @@ func (b *builder) importEntry(im Import) ([]byte, error) {
 		if im.Shared {
 			flags |= 2
 		}
+		if im.Memory64 {
+			flags |= 4
+		}
 		e = wasmenc.Cat(e, []byte{0x02, flags}, wasmenc.ULEB(im.Min))
 		if im.Max != nil {
 			e = append(e, wasmenc.ULEB(*im.Max)...)
@@ -181,6 +189,10 @@ func custom(name string, size int) []byte {
 // globals, a table when one is exported, then the measured custom sections,
 // and a filler custom section that brings the module to its measured size.
 func build(m *Module, leading []byte, bodies map[string][]byte, globals map[string]int32, data []byte, dataAt int32) ([]byte, error) {
+	mem64 := false
+	for _, im := range m.Imports {
+		mem64 = mem64 || im.Kind == "memory" && im.Memory64
+	}
 	b := &builder{typeIdx: map[string]uint32{}}
 	var imports [][]byte
 	nFuncImports := uint32(0)
@@ -212,7 +224,11 @@ func build(m *Module, leading []byte, bodies map[string][]byte, globals map[stri
 			exports = append(exports, wasmenc.Cat(wasmenc.Name(ex.Name), []byte{0x00}, wasmenc.ULEB(uint64(idx))))
 		case "global":
 			idx := uint32(len(globs))
-			globs = append(globs, wasmenc.Cat([]byte{0x7f, 0x00, 0x41}, wasmenc.SLEB(int64(globals[ex.Name])), []byte{0x0b}))
+			if ex.Type == "i64" {
+				globs = append(globs, wasmenc.Cat([]byte{0x7e, 0x00, 0x42}, wasmenc.SLEB(int64(globals[ex.Name])), []byte{0x0b}))
+			} else {
+				globs = append(globs, wasmenc.Cat([]byte{0x7f, 0x00, 0x41}, wasmenc.SLEB(int64(globals[ex.Name])), []byte{0x0b}))
+			}
 			exports = append(exports, wasmenc.Cat(wasmenc.Name(ex.Name), []byte{0x03}, wasmenc.ULEB(uint64(idx))))
 		case "table":
 			idx := uint32(len(tables))
@@ -238,7 +254,11 @@ func build(m *Module, leading []byte, bodies map[string][]byte, globals map[stri
 	out = append(out, wasmenc.Section(7, vec(exports))...)
 	out = append(out, wasmenc.Section(10, vec(codes))...)
 	if len(data) > 0 {
-		seg := wasmenc.Cat([]byte{0x00, 0x41}, wasmenc.SLEB(int64(dataAt)), []byte{0x0b}, wasmenc.ULEB(uint64(len(data))), data)
+		constOp := byte(0x41) // i32.const; a memory64 offset is an i64.const
+		if mem64 {
+			constOp = 0x42
+		}
+		seg := wasmenc.Cat([]byte{0x00, constOp}, wasmenc.SLEB(int64(dataAt)), []byte{0x0b}, wasmenc.ULEB(uint64(len(data))), data)
 		out = append(out, wasmenc.Section(11, vec([][]byte{seg}))...)
 	}
 	for _, s := range m.Sections {
@@ -264,22 +284,29 @@ func build(m *Module, leading []byte, bodies map[string][]byte, globals map[stri
 // panicMsg (at PanicMessageAddr), so a host that instantiates it in a worker
 // reports that message as a kernel panic; every other function traps.
 func (f *Facts) Kernel(panicMsg string) ([]byte, error) {
-	m := &f.Vmlinux
+	return kernelModule(&f.Vmlinux, panicMsg)
+}
+
+func kernelModule(m *Module, panicMsg string) ([]byte, error) {
 	panicIdx := -1
 	n := 0
+	constOp := byte(0x41) // i32.const
 	for _, im := range m.Imports {
 		if im.Kind != "function" {
 			continue
 		}
 		if im.Name == "wasm_panic" {
 			panicIdx = n
+			if len(im.Params) == 1 && im.Params[0] == "i64" {
+				constOp = 0x42 // i64.const: a wasm64 pointer
+			}
 		}
 		n++
 	}
 	if panicIdx < 0 {
 		return nil, fmt.Errorf("realshape: the facts' kernel has no wasm_panic import")
 	}
-	start := wasmenc.Cat([]byte{0x41}, wasmenc.SLEB(PanicMessageAddr), []byte{0x10}, wasmenc.ULEB(uint64(panicIdx)))
+	start := wasmenc.Cat([]byte{constOp}, wasmenc.SLEB(PanicMessageAddr), []byte{0x10}, wasmenc.ULEB(uint64(panicIdx)))
 	globals := map[string]int32{
 		"boot_command_line": cmdlineAddr, "initrd_start": initrdStartAddr, "initrd_end": initrdEndAddr,
 		"init_task": initTaskAddr, "memory_start": 0x10000, "memory_kernel_break": 0x10000,

@@ -25,11 +25,14 @@ const (
 	opI64Cmpxchg = 0x49
 )
 
-// hostMemFunc is one export of the hostmem helper.
+// hostMemFunc is one export of the hostmem helper. body builds the code;
+// kernel64 says the kernel's memory (memory 1) is a memory64, whose
+// addresses are i64: Go's are i32 everywhere (the host keeps the kernel's
+// memory below 4 GiB), so the helper widens them.
 type hostMemFunc struct {
 	name string
 	typ  FuncType
-	body func(c Code, now, origin uint32) Code
+	body func(c Code, now, origin uint32, kernel64 bool) Code
 }
 
 // hostMemFuncs lists the hostmem helper's exports, in the order of
@@ -37,22 +40,33 @@ type hostMemFunc struct {
 var hostMemFuncs = func() []hostMemFunc {
 	i32, i64 := I32, I64
 	sig := func(params []ValType, results ...ValType) FuncType { return FuncType{params, results} }
-	get := func(n int) func(c Code, _, _ uint32) Code {
-		return func(c Code, _, _ uint32) Code {
+	type body = func(c Code, now, origin uint32, kernel64 bool) Code
+	get := func(n int) body {
+		return func(c Code, _, _ uint32, _ bool) Code {
 			for i := 0; i < n; i++ {
 				c = c.LocalGet(uint32(i))
 			}
 			return c
 		}
 	}
-	atomic := func(n int, op, align byte) func(c Code, _, _ uint32) Code {
-		return func(c Code, now, origin uint32) Code { return get(n)(c, now, origin).Atomic(op, align) }
+	atomic := func(n int, op, align byte) body {
+		return func(c Code, now, origin uint32, k bool) Code { return get(n)(c, now, origin, k).Atomic(op, align) }
 	}
-	plain := func(n int, op byte) func(c Code, _, _ uint32) Code {
-		return func(c Code, now, origin uint32) Code { return get(n)(c, now, origin).op(op, 0, 0) }
+	plain := func(n int, op byte) body {
+		return func(c Code, now, origin uint32, k bool) Code { return get(n)(c, now, origin, k).op(op, 0, 0) }
 	}
-	copyMem := func(dst, src uint32) func(c Code, _, _ uint32) Code {
-		return func(c Code, now, origin uint32) Code { return get(3)(c, now, origin).MemoryCopy(dst, src) }
+	// copyMem: memory.copy takes each address in its memory's index type
+	// (and the length in the narrower one, i32).
+	copyMem := func(dst, src uint32) body {
+		return func(c Code, _, _ uint32, kernel64 bool) Code {
+			for i, mem := range []uint32{dst, src} {
+				c = c.LocalGet(uint32(i))
+				if mem == 1 && kernel64 {
+					c = c.I64ExtendI32U()
+				}
+			}
+			return c.LocalGet(2).MemoryCopy(dst, src)
+		}
 	}
 	return []hostMemFunc{
 		{"load32", sig([]ValType{i32}, i32), atomic(1, opI32Load, 2)},
@@ -74,7 +88,7 @@ var hostMemFuncs = func() []hostMemFunc {
 		{"copy_out", sig([]ValType{i32, i32, i32}), copyMem(1, 0)},
 		// copy_bridge: bridge[dst] <- bridge[src] (staged console input).
 		{"copy_bridge", sig([]ValType{i32, i32, i32}), copyMem(0, 0)},
-		{"now_ns", sig(nil, i64), func(c Code, now, origin uint32) Code {
+		{"now_ns", sig(nil, i64), func(c Code, now, origin uint32, _ bool) Code {
 			return c.GlobalGet(origin).Call(now).F64Add().F64Const(1e6).F64Mul().I64TruncSatF64S()
 		}},
 	}
@@ -94,14 +108,24 @@ func HostMemNames() []string {
 // bridge memory. The clock reads env.now (performance.now, bound) plus the
 // imported global env.origin (performance.timeOrigin) so every worker of a page
 // reads one time base, in nanoseconds since the Unix epoch like the original.
-func HostMem() []byte {
+func HostMem() []byte { return HostMemFor(false) }
+
+// HostMemFor builds the hostmem helper for a kernel whose memory is a
+// memory64 (kernel64: a wasm64 kernel) or not. Its exports have the same
+// types either way: Go's addresses of kernel memory stay 32-bit, since the
+// host never lets the kernel's memory reach 4 GiB.
+func HostMemFor(kernel64 bool) []byte {
 	m := New()
 	now := m.ImportFunc(envModule, "now", FuncType{Results: []ValType{F64}})
 	m.ImportSharedMemory(envModule, "bridge", 0, 65536)
-	m.ImportSharedMemory(envModule, "memory", 0, 65536)
+	if kernel64 {
+		m.ImportSharedMemory64(envModule, "memory", 0, 65536)
+	} else {
+		m.ImportSharedMemory(envModule, "memory", 0, 65536)
+	}
 	origin := m.ImportGlobal(envModule, "origin", F64)
 	for _, f := range hostMemFuncs {
-		m.ExportFunc(f.name, m.Func(f.typ, nil, f.body(nil, now, origin)))
+		m.ExportFunc(f.name, m.Func(f.typ, nil, f.body(nil, now, origin, kernel64)))
 	}
 	return m.Bytes()
 }
@@ -129,12 +153,14 @@ func HostMemForwarder() []byte {
 // Shim describes one kernel import whose Go implementation may need to abandon
 // the kernel's stack. Go exports it under the same name with the same
 // parameters and an i64 result: a negative result -n means "throw the unwind
-// tag with reason n"; any other result is the import's own i32 result (ignored
-// for a void import).
+// tag with reason n"; any other result is the import's own result (ignored
+// for a void import): i32, or i64 with Result64 (a wasm64 pointer, never
+// negative: the kernel's memory stays below 4 GiB).
 type Shim struct {
-	Name   string
-	Params []ValType
-	Void   bool
+	Name     string
+	Params   []ValType
+	Void     bool
+	Result64 bool
 }
 
 // Shims builds the shim module: for every s it imports ShimModule.s.Name
@@ -148,7 +174,11 @@ func Shims(shims []Shim) []byte {
 	tag := m.ImportTag(TagModule, TagName, I32)
 	for i, s := range shims {
 		var results []ValType
-		if !s.Void {
+		switch {
+		case s.Void:
+		case s.Result64:
+			results = []ValType{I64}
+		default:
 			results = []ValType{I32}
 		}
 		r := uint32(len(s.Params)) // the local holding Go's result
@@ -160,7 +190,11 @@ func Shims(shims []Shim) []byte {
 		c = c.LocalGet(r).I64Const(0).I64LtS().IfVoid().
 			I64Const(0).LocalGet(r).op(0x7d). // i64.sub: 0 - r
 			I32WrapI64().Throw(tag).End()
-		if !s.Void {
+		switch {
+		case s.Void:
+		case s.Result64:
+			c = c.LocalGet(r)
+		default:
 			c = c.LocalGet(r).I32WrapI64()
 		}
 		m.ExportFunc(s.Name, m.Func(FuncType{Params: s.Params, Results: results}, []ValType{I64}, c))
@@ -171,9 +205,16 @@ func Shims(shims []Shim) []byte {
 // KernelShims are the kernel imports whose Go implementations may unwind the
 // kernel's stack, with their wasm parameter types (section 2). The worker
 // exports them with an i64 result; the shims give the kernel its own types.
+//
+// The _w64 ones are the same imports of a wasm64 kernel (abi.Symbol.Impl):
+// pointers and the task results are i64 there. One shim module serves every
+// kernel kind; a kernel imports the shims of its own types.
 var KernelShims = []Shim{
 	{Name: "wasm_create_and_run_task", Params: []ValType{I32, I32, I32, I32, I32, I32, I32}},
 	{Name: "wasm_serialize_tasks", Params: []ValType{I32, I32}},
 	{Name: "wasm_panic", Params: []ValType{I32}, Void: true},
 	{Name: "wasm_user_mode_tail", Params: []ValType{I32}, Void: true},
+	{Name: "wasm_create_and_run_task_w64", Params: []ValType{I64, I64, I64, I64, I64, I64, I64}, Result64: true},
+	{Name: "wasm_serialize_tasks_w64", Params: []ValType{I64, I64}, Result64: true},
+	{Name: "wasm_panic_w64", Params: []ValType{I64}, Void: true},
 }

@@ -165,3 +165,30 @@ func TestHostMemForwarderInBrowser(t *testing.T) {
 	assert.Equal(t, "7", str(fx.Call("load64", 16)))
 	require.Len(t, str(fx.Call("now_ns")), 19)
 }
+
+// A wasm64 kernel's memory is a memory64: the helper built for it copies
+// between the 32-bit bridge and it with Go's 32-bit addresses.
+func TestHostMemMemory64InBrowser(t *testing.T) {
+	wa := js.Global().Get("WebAssembly")
+	big := js.Global().Get("BigInt")
+	bridge := sharedMemory(1)
+	kernel := wa.Get("Memory").New(map[string]any{"initial": big.Invoke(2), "maximum": big.Invoke(2), "shared": true, "address": "i64"})
+	perf := js.Global().Get("performance")
+	origin := wa.Get("Global").New(map[string]any{"value": "f64", "mutable": false}, perf.Get("timeOrigin"))
+	inst := wa.Get("Instance").New(compile(t, HostMemFor(true)), map[string]any{
+		"env": map[string]any{"now": perf.Get("now").Call("bind", perf), "origin": origin, "bridge": bridge, "memory": kernel},
+	})
+	x := inst.Get("exports")
+	k := js.Global().Get("Uint8Array").New(kernel.Get("buffer"))
+	b := js.Global().Get("Uint8Array").New(bridge.Get("buffer"))
+	for i := 0; i < 4; i++ {
+		k.SetIndex(70000+i, 10+i)
+	}
+	x.Call("copy_in", 100, 70000, 4)
+	for i := 0; i < 4; i++ {
+		assert.Equal(t, 10+i, b.Index(100+i).Int())
+	}
+	x.Call("copy_out", 80000, 101, 2)
+	assert.Equal(t, 11, k.Index(80000).Int())
+	assert.Equal(t, 12, k.Index(80001).Int())
+}

@@ -72,3 +72,33 @@ func TestShimsFollowKernelTypes(t *testing.T) {
 		assert.Equal(t, "i64", imp.Func.Results[0].String(), "Go's export returns i64: -code unwinds")
 	}
 }
+
+// For a wasm64 kernel the helper imports the kernel's memory as a memory64
+// and keeps Go's 32-bit signatures.
+func TestHostMemForWasm64Kernel(t *testing.T) {
+	m, err := wasmbin.Parse(HostMemFor(true))
+	require.NoError(t, err)
+	assert.True(t, m.Import("env", "memory").Memory.Memory64)
+	assert.False(t, m.Import("env", "bridge").Memory.Memory64, "the bridge memory stays 32-bit")
+	old, err := wasmbin.Parse(HostMem())
+	require.NoError(t, err)
+	assert.False(t, old.Import("env", "memory").Memory.Memory64)
+	for _, name := range HostMemNames() {
+		assert.Equal(t, old.Export(name).Func.String(), m.Export(name).Func.String(), name)
+	}
+}
+
+// The wasm64 shims give the kernel its i64 types, results included.
+func TestShimsWasm64(t *testing.T) {
+	m, err := wasmbin.Parse(Shims(KernelShims))
+	require.NoError(t, err)
+	for name, typ := range map[string]string{
+		"wasm_create_and_run_task_w64": "(i64, i64, i64, i64, i64, i64, i64) -> i64",
+		"wasm_serialize_tasks_w64":     "(i64, i64) -> i64",
+		"wasm_panic_w64":               "(i64) -> ()",
+	} {
+		e := m.Export(name)
+		require.NotNil(t, e, name)
+		assert.Equal(t, typ, e.Func.String())
+	}
+}

@@ -55,6 +55,7 @@ type importEntry struct {
 type memLimits struct {
 	min, max uint32
 	shared   bool
+	mem64    bool // a 64-bit (memory64) memory
 }
 
 type function struct {
@@ -120,7 +121,15 @@ func (m *Module) ImportTable(module, name string, min uint32) uint32 {
 
 // ImportSharedMemory adds a shared memory import and returns its memory index.
 func (m *Module) ImportSharedMemory(module, name string, min, max uint32) uint32 {
-	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 2, mem: memLimits{min, max, true}})
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 2, mem: memLimits{min, max, true, false}})
+	m.nMemImp++
+	return m.nMemImp - 1
+}
+
+// ImportSharedMemory64 adds a shared memory64 import (64-bit addresses) and
+// returns its memory index.
+func (m *Module) ImportSharedMemory64(module, name string, min, max uint32) uint32 {
+	m.imports = append(m.imports, importEntry{module: module, name: name, kind: 2, mem: memLimits{min, max, true, true}})
 	m.nMemImp++
 	return m.nMemImp - 1
 }
@@ -184,6 +193,9 @@ func (m *Module) Bytes() []byte {
 				flags := byte(1)
 				if im.mem.shared {
 					flags = 3
+				}
+				if im.mem.mem64 {
+					flags |= 4
 				}
 				b = append(b, flags)
 				b = append(b, wasmenc.ULEB(uint64(im.mem.min))...)
@@ -253,6 +265,7 @@ func (c Code) Throw(tag uint32) Code           { return append(append(c, 0x08), 
 func (c Code) IfVoid() Code                    { return append(c, 0x04, 0x40) }
 func (c Code) End() Code                       { return append(c, 0x0b) }
 func (c Code) I32WrapI64() Code                { return append(c, 0xa7) }
+func (c Code) I64ExtendI32U() Code             { return append(c, 0xad) }
 func (c Code) I64LtS() Code                    { return append(c, 0x53) }
 func (c Code) F64Add() Code                    { return append(c, 0xa0) }
 func (c Code) F64Mul() Code                    { return append(c, 0xa2) }

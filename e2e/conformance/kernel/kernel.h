@@ -10,6 +10,7 @@ typedef int s32;
 typedef unsigned long long u64;
 typedef long long s64;
 typedef unsigned long size_t;
+typedef unsigned long ulong; /* user-visible words: 8 bytes on wasm64 */
 #define NULL ((void *)0)
 typedef __builtin_va_list va_list;
 #define va_start(a, b) __builtin_va_start(a, b)
@@ -28,7 +29,29 @@ typedef __builtin_va_list va_list;
 
 /* ---- host imports (section 2 of the ABI) ---- */
 struct task;
+#ifdef CONF_GEN70
+/* The Linux 7.0-era generation (gen2-interface-facts.md; gen70.c) */
+extern void wasm_start_cpu(unsigned int cpu, struct task *idle);
+extern long wasm_random_get_bytes(u8 *buf, long count);
+/* ssize_t (const u8 *, size_t): the same i32 types on wasm32, i64 on wasm64 */
+extern long wasm_driver_hvc_put(const char *buf, unsigned long count);
+extern long wasm_driver_hvc_get(char *buf, unsigned long count);
+/* the new CPU's worker calls _start_secondary(idle_task) */
+#define WASM_START_CPU(n, idle) wasm_start_cpu(n, idle)
+#define START_SECONDARY_ARG(t) ((u32)(t))
+/* head.S: grow to CONFIG_BOOT_MEM_PAGES in all, memory_end = the total */
+#define BOOT_TARGET_PAGES 0x2000u
+#define BOOT_MEMORY_END(pages, grown) (((pages) + (grown)) * WASM_PAGE)
+void gen70_setup_boot_rng(int boot);
+void gen70_random_scenario(void);
+#else
 extern void wasm_start_cpu(unsigned int cpu, struct task *idle, unsigned long start_stack);
+#define WASM_START_CPU(n, idle) wasm_start_cpu(n, idle, (u32)(idle) & ~15u)
+#define START_SECONDARY_ARG(t) ((u32)(t) & ~15u)
+/* head.S: grow towards 0x1FFF pages, memory_end = pages grown (the quirk) */
+#define BOOT_TARGET_PAGES 0x1FFFu
+#define BOOT_MEMORY_END(pages, grown) ((grown) * WASM_PAGE)
+#endif
 extern void wasm_stop_cpu(unsigned int cpu);
 extern struct task *wasm_create_and_run_task(struct task *prev, struct task *new, const char *name,
 					     unsigned long bin_start, unsigned long bin_end,
@@ -40,8 +63,10 @@ extern void wasm_dump_stacktrace(char *buf, unsigned long max);
 extern void wasm_load_executable(unsigned long bin_start, unsigned long bin_end,
 				 unsigned long data_start, unsigned long table_start);
 extern unsigned long long wasm_cpu_clock_get_monotonic(void);
+#ifndef CONF_GEN70
 extern int wasm_driver_hvc_put(const char *buf, int count);
 extern int wasm_driver_hvc_get(char *buf, int count);
+#endif
 /* called from entry.S, and from raise_exception with raise_tail=1 */
 extern void wasm_user_mode_tail(int flow);
 

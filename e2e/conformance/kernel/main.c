@@ -161,6 +161,7 @@ int bench_selected(const char *name)
 	return list_has(buf, "all") || list_has(buf, name);
 }
 
+#ifndef CONF_GEN70 /* a 7.0-era kernel imports no sys_*: gen70.c */
 /* ---- sys_* stubs: imports (ENOSYS in this configuration), called through a
    function table like the real syscall table. The set covers every import
    shape of a real build (real-kernel-facts.json sys_import_shapes): i32
@@ -268,6 +269,7 @@ int enosys_scenario(void)
 	}
 	return 0;
 }
+#endif
 
 /* ---- private test syscalls used by the user programs ---- */
 #define NR_CONF_CHECK 1984
@@ -394,18 +396,18 @@ void start_kernel_c(void)
 	if (boot)
 		boot_checks(pages);
 
-	/* head.S: reserve everything allocated so far, grow towards 0x1FFF pages,
-	   stepping down one page at a time on failure */
+	/* head.S: reserve everything allocated so far, grow towards
+	   BOOT_TARGET_PAGES, stepping down one page at a time on failure */
 	memory_start = 0x10000;
 	memory_kernel_break = pages * WASM_PAGE;
-	u32 grow = pages < 0x1FFF ? 0x1FFF - pages : 0;
+	u32 grow = pages < BOOT_TARGET_PAGES ? BOOT_TARGET_PAGES - pages : 0;
 	while (grow >= 16 && __builtin_wasm_memory_grow(0, grow) == (unsigned long)-1)
 		grow--;
 	if (grow < 16) {
 		printk("conf: could not grow memory by 16 pages\n");
 		return;
 	}
-	memory_end = grow * WASM_PAGE; /* quirk of the initial release, kept */
+	memory_end = BOOT_MEMORY_END(pages, grow); /* the initial release's quirk, kept there */
 	if (boot)
 		check("boot", "memory_grow", __builtin_wasm_memory_size(0) == pages + grow,
 		      "pages_before=%u grown=%u memory_end=%x", pages, grow, (u32)memory_end);
@@ -415,6 +417,10 @@ void start_kernel_c(void)
 		wasm_panic("conformance kernel: boot image too large for the memory_end quirk");
 		return;
 	}
+#ifdef CONF_GEN70
+	/* end of setup_arch: setup_boot_rng */
+	gen70_setup_boot_rng(boot);
+#endif
 
 	/* CPU 0's idle task */
 	it->magic = TASK_MAGIC;

@@ -832,6 +832,10 @@ int kernel_init(void *arg)
 	}
 	if (conf_selected("enosys"))
 		enosys_scenario();
+#ifdef CONF_GEN70
+	if (conf_selected("random"))
+		gen70_random_scenario();
+#endif
 	if (conf_selected("clone")) {
 		int st = run_user("clone", "/bin/conf_a", "conf_a", "clone", NULL, 30000000000LL, NULL, 0);
 		check("clone", "exit_status", st == 0, "status=%d", st);

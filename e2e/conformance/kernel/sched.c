@@ -444,7 +444,7 @@ int cpu_up(int n, u64 timeout_ns)
 		cpus[n].curr = idle;
 		cpus[n].timer_expiry = NEVER;
 		cpus[n].waiter = current();
-		wasm_start_cpu(n, idle, (u32)idle & ~15u);
+		WASM_START_CPU(n, idle);
 		ok = wait_cond(online_cond, &cpus[n], timeout_ns);
 	}
 	__atomic_store_n((int *)&cpu_up_busy, 0, __ATOMIC_RELEASE);
@@ -458,7 +458,7 @@ void start_secondary_c(u32 start_stack)
 	struct cpu *c = &cpus[n];
 	c->start_stack_seen = start_stack;
 	c->start_ok = t->magic == TASK_MAGIC && c->idle == t && (t->flags & TF_IDLE) &&
-		      start_stack == ((u32)t & ~15u);
+		      start_stack == START_SECONDARY_ARG(t);
 	c->t_checkin = now();
 	c->online = 1;
 	if (c->waiter)

@@ -214,7 +214,7 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 		strbytes += strlen(argv[argc++]) + 1;
 	while (envp && envp[envc])
 		strbytes += strlen(envp[envc++]) + 1;
-	u32 table = 4 * (1 + argc + 1 + envc + 1 + 2 * 8);
+	u32 table = sizeof(ulong) * (1 + argc + 1 + envc + 1 + 2 * 8);
 	u32 argspace = (table + strbytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
 	/* "map" the whole file */
@@ -227,24 +227,25 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 	/* user stack: 2 pages + argument space; start_stack page-aligned */
 	u8 *stk = page_alloc(2 * PAGE_SIZE + argspace, PAGE_SIZE);
 	u32 sp = (u32)stk + 2 * PAGE_SIZE;
-	u32 *w = (u32 *)sp;
-	char *s = (char *)(sp + table);
+	/* argc, argv, envp and auxv are unsigned long words (8 bytes on wasm64) */
+	ulong *w = (ulong *)(ulong)sp;
+	char *s = (char *)(ulong)(sp + table);
 	*w++ = argc;
 	for (int i = 0; i < argc; i++) {
 		int l = strlen(argv[i]) + 1;
 		memcpy(s, argv[i], l);
-		*w++ = (u32)s;
+		*w++ = (ulong)s;
 		s += l;
 	}
 	*w++ = 0;
 	for (int i = 0; i < envc; i++) {
 		int l = strlen(envp[i]) + 1;
 		memcpy(s, envp[i], l);
-		*w++ = (u32)s;
+		*w++ = (ulong)s;
 		s += l;
 	}
 	*w++ = 0;
-	u32 aux[] = {AT_NOTELF, 1, AT_PAGESZ, PAGE_SIZE, AT_UID, 0, AT_EUID, 0,
+	ulong aux[] = {AT_NOTELF, 1, AT_PAGESZ, PAGE_SIZE, AT_UID, 0, AT_EUID, 0,
 		     AT_GID, 0, AT_EGID, 0, AT_SECURE, 0, AT_NULL, 0};
 	for (int i = 0; i < 16; i++)
 		*w++ = aux[i];
@@ -298,11 +299,13 @@ void free_images(struct task *t)
 #define SA_NODEFER 0x40000000
 #define UC_MAGIC 0x55435458u
 
+/* the header libc reads: signo at +0, then pointer-sized words (on wasm64
+   +8, +16, +24: gen2-interface-facts.md section 4) */
 struct sigframe {
 	s32 signo;
-	u32 info;
-	u32 uc;
-	u32 handler;
+	ulong info;
+	ulong uc;
+	ulong handler;
 	struct {
 		s32 si_signo, si_errno, si_code, si_pid, si_uid;
 	} si;
@@ -421,8 +424,8 @@ static void push_frame(struct task *t, int sig)
 	fr->ucx.tp = t->regs_tp;
 	fr->ucx.mask = t->sig_blocked;
 	if (sa->flags & SA_SIGINFO) {
-		fr->info = (u32)&fr->si;
-		fr->uc = (u32)&fr->ucx;
+		fr->info = (ulong)&fr->si;
+		fr->uc = (ulong)&fr->ucx;
 	}
 	t->sig_blocked |= sa->mask;
 	if (!(sa->flags & SA_NODEFER))

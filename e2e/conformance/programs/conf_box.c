@@ -493,7 +493,7 @@ static int applet_initscript(void)
 void cstart(u32 sp)
 {
 	int argc = *(int *)sp;
-	char **argv = (char **)(sp + 4);
+	char **argv = (char **)(unsigned long)(sp + sizeof(long));
 	/* like BusyBox's applet lookup, touch the table: every exec runs a bit
 	   of the bulk, so it must have been compiled and linked right */
 	int h = 0;
