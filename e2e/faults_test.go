@@ -20,14 +20,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// waitQuiet checks that nothing runs any more: no workers, and the console
-// output does not grow over a second.
+// waitQuiet checks that nothing runs any more. status().workers is the
+// host's own map, which Stop() empties whether or not it terminated
+// anything, so the judge is the browser: the workers it still runs for the
+// tab (DevTools auto-attach; see Tab.workers) must come down to the host's
+// stock of started, machine-less workers (status().stock), and stay there.
+// The console output must not grow either.
 func waitQuiet(t *testing.T, tab *Tab) {
 	t.Helper()
 	tab.WaitJS("no workers left", `gohost.status().workers === 0`, 5*time.Second)
+	live, seen := tab.liveWorkers()
+	require.Positive(t, seen, "the browser reported no worker of this tab at all: the check below would be empty")
+	stock := func() int { return Eval[int](tab, `gohost.status().stock`) }
+	deadline := time.Now().Add(10 * time.Second)
+	for live, _ = tab.liveWorkers(); live != stock() && time.Now().Before(deadline); live, _ = tab.liveWorkers() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("browser: %d of the tab's %d workers still run; host stock %d", live, seen, stock())
+	require.Equal(t, stock(), live, "workers the browser still runs for the tab (of %d started) vs the host's stock: a machine worker was not terminated", seen)
 	before := Eval[int](tab, `gohost.status().consoleOut`)
 	time.Sleep(time.Second)
 	st := Eval[map[string]any](tab, `gohost.status()`)
+	live, _ = tab.liveWorkers()
+	assert.EqualValues(t, st["stock"], live, "browser's live workers a second later vs the stock")
 	assert.EqualValues(t, 0, st["workers"], "workers a second later")
 	assert.EqualValues(t, before, st["consoleOut"], "console output after the machine stopped")
 }
