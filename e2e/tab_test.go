@@ -356,8 +356,8 @@ type pageCase struct {
 func runPageCases(t *testing.T, cases []pageCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.needsConformance && !hasConformance {
-				t.Skip("conformance kernel not built (e2e/conformance/testdata)")
+			if c.needsConformance {
+				needConformance(t)
 			}
 			timeout := c.timeout
 			if timeout == 0 {
