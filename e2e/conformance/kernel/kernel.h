@@ -172,6 +172,7 @@ void page_free(void *p, u32 size);
 /* sched */
 extern volatile int sched_lock;
 extern volatile int switch_errors;
+extern volatile int dead_resumed; /* the host ran a task past its final switch */
 struct task *alloc_task(void);
 int reuse_next(struct task *t);
 struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu, u32 flags);

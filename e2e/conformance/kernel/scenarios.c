@@ -76,17 +76,22 @@ static char blob[4096];
 static void scen_console(void)
 {
 	int before = put_errors;
-	check("console", "ascii", 1, "The quick brown fox jumps over the lazy dog 0123456789 !#$%%&()*+,-./:;<=>?@[]^_{|}~");
+	/* each check judges puts that went out before it: the line it follows */
+	static const char ascii[] = "The quick brown fox jumps over the lazy dog 0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~";
+	printk("CONF console text %s\n", ascii);
+	check("console", "ascii", put_errors == before, "the line above in 16-byte puts: short_or_failed_puts=%d",
+	      put_errors - before);
+	int mid = put_errors;
 	con_acquire();
-	static const char l1[] = "CONF console utf8split PASS split=";
+	static const char l1[] = "CONF console text split=";
 	con_write_raw(l1, sizeof(l1) - 1, 16);
 	int r1 = wasm_driver_hvc_put("\xe2", 1);
 	int r2 = wasm_driver_hvc_put("\x82\xac", 2);
 	static const char l2[] = " (one EURO SIGN U+20AC split 1+2 bytes over two put calls)\r\n";
 	con_write_raw(l2, sizeof(l2) - 1, 16);
 	con_release();
-	checks_passed++;
-	check("console", "split_put_returns", r1 == 1 && r2 == 2, "r1=%d r2=%d", r1, r2);
+	check("console", "utf8split", r1 == 1 && r2 == 2 && put_errors == mid,
+	      "the line above: put(e2)=%d put(82 ac)=%d other short_or_failed_puts=%d", r1, r2, put_errors - mid);
 	/* one 4096-byte put: 32 lines of 128 bytes, "CONFBLOB nn " + letters + "\r\n" */
 	for (int l = 0; l < 32; l++) {
 		char *b = blob + 128 * l;
@@ -137,8 +142,9 @@ static void scen_input(void)
 	int over = 0, neg = 0, empties = 0, got_total = 0, done = 0;
 	u64 max_empty = 0;
 	int delay_s = cmdline_int("input_delay", 0);
+	/* not a check: the harness's cue to type */
 	if (interactive)
-		check("input", "ready", 1, "until=%02x timeout_s=%d", until, timeout_s);
+		printk("CONF input ready until=%02x timeout_s=%d\n", until, timeout_s);
 	/* a kernel that leaves typed input unread for a while (the hang
 	   watchdog's test: it must fire, then take it back) */
 	if (interactive && delay_s > 0)
@@ -194,7 +200,7 @@ static void scen_flood(void)
 	line[126] = '\r';
 	line[127] = '\n';
 	int timeout_s = cmdline_int("flood_timeout", 60);
-	check("flood", "ready", 1, "printing until ^C, at most %d s", timeout_s);
+	printk("CONF flood ready printing until ^C, at most %d s\n", timeout_s);
 	u64 end = now() + (u64)timeout_s * 1000000000ULL, total = 0, t_stop = 0;
 	while (!t_stop && now() < end) {
 		con_acquire();
@@ -392,10 +398,12 @@ static void scen_switch(void)
 
 /* ---- 13 release ---- */
 static volatile int rel_flag;
+static struct task *volatile rel_self; /* who ran rel_fn: the host's idea of the new task */
 
 static int rel_fn(void *a)
 {
 	(void)a;
+	rel_self = current();
 	rel_flag = 1;
 	wake_up(current()->parent);
 	return 0;
@@ -409,11 +417,27 @@ static int rel_delayed_fn(void *a)
 	do_exit_delayed(0, 200000000);
 }
 
+/* Freed: the kernel released t and the host switched away from it for good,
+   naming it as `last` to the next task on its CPU (finish_task_switch sets
+   switched_out only then). */
 static int freed(struct task *t) { return t->released && t->switched_out; }
+
+/* What the host did since the counters were read: no switch returned a
+   wrong `last`, no first run came up as another task, no task ran past its
+   final switch. */
+struct host_errs {
+	int sw, rff, dead;
+};
+static struct host_errs host_errs_now(void) { return (struct host_errs){switch_errors, rff_errors, dead_resumed}; }
+static int host_errs_since(struct host_errs e)
+{
+	return switch_errors - e.sw + rff_errors - e.rff + dead_resumed - e.dead;
+}
 
 static void scen_release(void)
 {
 	int c = other_cpu();
+	struct host_errs he = host_errs_now();
 	/* (a) self-release then final switch */
 	rel_flag = 0;
 	struct task *k1 = kthread_create(rel_fn, NULL, "rel_self", c, TF_AUTOREAP);
@@ -429,7 +453,12 @@ static void scen_release(void)
 	struct task *k2 = kthread_create(rel_fn, NULL, "rel_zombie", c, 0);
 	int ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
 	check("release", "cpu_schedules_after_self_release", ran, "cpu=%d", c);
-	check("release", "address_reuse", k2 == k1, "old=%p new=%p", k1, k2);
+	/* the kernel put k2 at k1's address; the host must have run k2 as a new
+	   task there (its own first run, not the dead k1's worker resumed) */
+	check("release", "address_reuse",
+	      k2 == k1 && ran && rel_self == k2 && k2->first_ran && host_errs_since(he) == 0,
+	      "old=%p new=%p ran_as=%p first_run=%d host_errors=%d", k1, k2, rel_self, k2->first_ran,
+	      host_errs_since(he));
 	wait_task_dead(k2, 10000000000LL);
 	int parked = wait_task_parked(k2, 10000000000LL);
 	release_task(k2);
@@ -456,6 +485,12 @@ static void scen_release(void)
 	end = now() + 10000000000ULL;
 	while (!freed(k5) && now() < end)
 		sleep_ms(2);
+	/* k4's block is free once k5 took it (alloc needs it freed) or it says so */
+	int k4_freed = k5 == k4 || freed(k4);
+	check("release", "early_release_freed", k4_freed && freed(k5), "zombie=%d after=%d", k4_freed, freed(k5));
+	check("release", "host_switches", host_errs_since(he) == 0,
+	      "wrong last=%d wrong first run=%d dead task resumed=%d", switch_errors - he.sw, rff_errors - he.rff,
+	      dead_resumed - he.dead);
 }
 
 /* ---- 18 burst: many tasks alive at once, as a Linux boot creates its
@@ -531,12 +566,16 @@ static int burst_n(void)
 static void scen_burst(void)
 {
 	int n = burst_n(), ok;
+	struct host_errs he = host_errs_now();
 	u64 dt = run_burst(n, 0, &ok);
 	check("burst", "all_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
 	check("burst", "all_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
 	dt = run_burst(n, 1, &ok);
 	check("burst", "serial_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
 	check("burst", "serial_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
+	check("burst", "host_switches", host_errs_since(he) == 0,
+	      "wrong last=%d wrong first run=%d dead task resumed=%d", switch_errors - he.sw, rff_errors - he.rff,
+	      dead_resumed - he.dead);
 }
 
 /* ---- 14 exceptions ---- */

@@ -9,6 +9,7 @@ struct cpu cpus[NR_CPUS];
 volatile int sched_lock;
 volatile int switch_errors;
 volatile int raise_total;
+volatile int dead_resumed;
 struct task *volatile expect_raise_task;
 static struct task *free_tasks;
 static struct task *all_tasks;
@@ -201,12 +202,16 @@ void finish_task_switch(struct task *last)
 {
 	struct task *cur = current();
 	struct cpu *c = &cpus[cur->cpu];
-	if (last != c->switch_from || last == cur || !last || last->magic != TASK_MAGIC) {
+	int ok = last == c->switch_from && last != cur && last && last->magic == TASK_MAGIC;
+	if (!ok) {
 		switch_errors++;
 		printk("conf: switch error on cpu %d: last=%p expected=%p cur=%p\n", cur->cpu, last,
 		       c->switch_from, cur);
 	}
-	if (last && last->state == T_DEAD) {
+	/* A dead task counts as switched out only when the host names it as
+	   the one it switched away from: a host that returns a wrong `last`
+	   leaves it unfreed, which the release checks see. */
+	if (ok && last->state == T_DEAD) {
 		int fr;
 		lock();
 		last->switched_out = 1;
@@ -403,6 +408,7 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 	if (delay_ns > 0)
 		atomic_sleep_ns(delay_ns);
 	schedule(); /* final switch: never returns */
+	__atomic_fetch_add((int *)&dead_resumed, 1, __ATOMIC_SEQ_CST);
 	printk("conf: BUG: dead task %d resumed\n", t->pid);
 	__builtin_trap();
 }
