@@ -29,22 +29,39 @@ import (
 func waitQuiet(t *testing.T, tab *Tab) {
 	t.Helper()
 	tab.WaitJS("no workers left", `gohost.status().workers === 0`, 5*time.Second)
-	live, seen := tab.liveWorkers()
+	_, seen := tab.liveWorkers()
 	require.Positive(t, seen, "the browser reported no worker of this tab at all: the check below would be empty")
-	stock := func() int { return Eval[int](tab, `gohost.status().stock`) }
-	deadline := time.Now().Add(10 * time.Second)
-	for live, _ = tab.liveWorkers(); live != stock() && time.Now().Before(deadline); live, _ = tab.liveWorkers() {
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("browser: %d of the tab's %d workers still run; host stock %d", live, seen, stock())
-	require.Equal(t, stock(), live, "workers the browser still runs for the tab (of %d started) vs the host's stock: a machine worker was not terminated", seen)
+	live, stock := workersSettle(func() (int, int) {
+		live, _ := tab.liveWorkers()
+		return live, Eval[int](tab, `gohost.status().stock`)
+	})
+	t.Logf("browser: %d of the tab's %d workers still run; host stock %d", live, seen, stock)
+	require.Equal(t, stock, live, "workers the browser still runs for the tab (of %d started) vs the host's stock: a machine worker was not terminated", seen)
 	before := Eval[int](tab, `gohost.status().consoleOut`)
 	time.Sleep(time.Second)
 	st := Eval[map[string]any](tab, `gohost.status()`)
-	live, _ = tab.liveWorkers()
-	assert.EqualValues(t, st["stock"], live, "browser's live workers a second later vs the stock")
 	assert.EqualValues(t, 0, st["workers"], "workers a second later")
 	assert.EqualValues(t, before, st["consoleOut"], "console output after the machine stopped")
+}
+
+// workersSettle polls read (the browser's live workers of the tab, the
+// host's stock) until they agree on two readings 300 ms apart (the stock
+// may still be filling, and a browser reports a new worker a little after
+// it is made), for at most 10 s, and returns the last reading.
+func workersSettle(read func() (live, stock int)) (int, int) {
+	deadline := time.Now().Add(10 * time.Second)
+	live, stock := read()
+	for agreed := 0; agreed < 2 && time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		l, s := read()
+		if l == s && l == live && s == stock {
+			agreed++
+		} else {
+			agreed = 0
+		}
+		live, stock = l, s
+	}
+	return live, stock
 }
 
 // endedPanel is what the page must show when the kernel ends the machine.

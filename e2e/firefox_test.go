@@ -311,15 +311,9 @@ func (tab *ffTab) liveWorkers() int {
 // host's own map, which its Stop() empties whatever it terminated).
 func (tab *ffTab) waitWorkersDown() {
 	tab.t.Helper()
-	stock := func() int { return ffEval[int](tab, `gohost.status().stock`) }
-	deadline := time.Now().Add(10 * time.Second)
-	live := tab.liveWorkers()
-	for live != stock() && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		live = tab.liveWorkers()
-	}
-	tab.t.Logf("Firefox still runs %d dedicated workers for the tab; host stock %d", live, stock())
-	require.Equal(tab.t, stock(), live, "dedicated workers Firefox still runs for the tab vs the host's stock")
+	live, stock := workersSettle(func() (int, int) { return tab.liveWorkers(), ffEval[int](tab, `gohost.status().stock`) })
+	tab.t.Logf("Firefox still runs %d dedicated workers for the tab; host stock %d", live, stock)
+	require.Equal(tab.t, stock, live, "dedicated workers Firefox still runs for the tab vs the host's stock")
 }
 
 // ffStagesJS records stage events and CPU counts with performance.now().
