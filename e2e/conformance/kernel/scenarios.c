@@ -326,6 +326,18 @@ static void scen_smp(void)
 	}
 }
 
+/* What the host did since the counters were read: no switch returned a
+   wrong `last`, no first run came up as another task, no task ran past its
+   final switch. */
+struct host_errs {
+	int sw, rff, dead;
+};
+static struct host_errs host_errs_now(void) { return (struct host_errs){switch_errors, rff_errors, dead_resumed}; }
+static int host_errs_since(struct host_errs e)
+{
+	return switch_errors - e.sw + rff_errors - e.rff + dead_resumed - e.dead;
+}
+
 /* ---- 6 task switch ---- */
 struct pp {
 	volatile int turn, rounds, stop;
@@ -383,6 +395,51 @@ static u64 run_pingpong(int cpu_a, int cpu_b, int n, int *rounds)
 	return ok ? dt / (n ? n : 1) : 0;
 }
 
+/* migration: a task parks (blocks, switched out) on one CPU and is woken
+   onto another, whose switch resumes it: the host gets a wake for a worker
+   parked by another CPU's switch, and a `last` from the new CPU */
+static volatile int mig_phase, mig_cpu_before, mig_cpu_after;
+
+static int mig_phase2(void *a)
+{
+	(void)a;
+	return mig_phase == 2;
+}
+static int mig_phase_is(void *a) { return mig_phase == (int)(long)a; }
+
+static int mig_fn(void *a)
+{
+	(void)a;
+	mig_cpu_before = current()->cpu;
+	mig_phase = 1;
+	wake_up(current()->parent);
+	wait_cond(mig_phase2, NULL, -1);
+	mig_cpu_after = current()->cpu;
+	mig_phase = 3;
+	wake_up(current()->parent);
+	return 0;
+}
+
+static void migrate_check(int from, int to)
+{
+	struct host_errs he = host_errs_now();
+	mig_phase = 0;
+	mig_cpu_before = mig_cpu_after = -1;
+	struct task *t = kthread_create(mig_fn, NULL, "migrate", from, TF_AUTOREAP);
+	int ok = wait_cond(mig_phase_is, (void *)1, 10000000000LL);
+	/* parked for good on `from`: blocked and switched away */
+	u64 end = now() + 10000000000ULL;
+	while (ok && !(t->state == T_BLOCKED && !t->on_cpu) && now() < end)
+		sleep_ms(1);
+	mig_phase = 2;
+	int moved = ok && wake_up_on(t, to);
+	int ran = ok && wait_cond(mig_phase_is, (void *)3, 10000000000LL);
+	check("switch", "migrate_parked_task", moved && ran && mig_cpu_before == from && mig_cpu_after == to &&
+						       host_errs_since(he) == 0,
+	      "cpu%d->cpu%d moved=%d resumed=%d ran_on=%d,%d host_errors=%d", from, to, moved, ran, mig_cpu_before,
+	      mig_cpu_after, host_errs_since(he));
+}
+
 static void scen_switch(void)
 {
 	int se = switch_errors, re = rff_errors, rounds;
@@ -392,6 +449,11 @@ static void scen_switch(void)
 	run_pingpong(0, oc, 1000, &rounds);
 	check("switch", "cross_cpu_pingpong", rounds == 1000, "cpu0<->cpu%d rounds=%d (wakes race the target's park)",
 	      oc, rounds);
+	int to = -1;
+	for (int n = 1; n < NR_CPUS; n++)
+		if (cpus[n].online && n != oc)
+			to = n;
+	migrate_check(oc, to >= 0 ? to : 0);
 	check("switch", "last_task", switch_errors == se, "mismatches=%d", switch_errors - se);
 	check("switch", "ret_from_fork_prev", rff_errors == re, "errors=%d", rff_errors - re);
 }
@@ -422,17 +484,6 @@ static int rel_delayed_fn(void *a)
    switched_out only then). */
 static int freed(struct task *t) { return t->released && t->switched_out; }
 
-/* What the host did since the counters were read: no switch returned a
-   wrong `last`, no first run came up as another task, no task ran past its
-   final switch. */
-struct host_errs {
-	int sw, rff, dead;
-};
-static struct host_errs host_errs_now(void) { return (struct host_errs){switch_errors, rff_errors, dead_resumed}; }
-static int host_errs_since(struct host_errs e)
-{
-	return switch_errors - e.sw + rff_errors - e.rff + dead_resumed - e.dead;
-}
 
 static void scen_release(void)
 {
