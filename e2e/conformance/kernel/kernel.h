@@ -104,6 +104,7 @@ struct task {
 	volatile int first_ran;
 	u64 t_first_run;
 	u32 clone_pending_sig; /* test hook: signal pending in the next clone child */
+	struct task *zap; /* released by this task's exit after itself (zap_leader) */
 	int exit_signal; /* sent to the parent at exit (clone flags & 0xff; 0: none) */
 	int pgid; /* process group (the tty sends ^C's SIGINT to its foreground group) */
 	u32 scratch[8];

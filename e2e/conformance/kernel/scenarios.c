@@ -471,6 +471,13 @@ static int rel_fn(void *a)
 	return 0;
 }
 
+/* the last thread of a group: releases its zombie leader (a) at exit */
+static int zap_fn(void *a)
+{
+	current()->zap = a;
+	return rel_fn(NULL);
+}
+
 static int rel_delayed_fn(void *a)
 {
 	(void)a;
@@ -484,6 +491,14 @@ static int rel_delayed_fn(void *a)
    switched_out only then). */
 static int freed(struct task *t) { return t->released && t->switched_out; }
 
+
+static int other_cpu_than(int c)
+{
+	for (int n = 0; n < NR_CPUS; n++)
+		if (n != c && cpus[n].online)
+			return n;
+	return c;
+}
 
 static void scen_release(void)
 {
@@ -539,6 +554,22 @@ static void scen_release(void)
 	/* k4's block is free once k5 took it (alloc needs it freed) or it says so */
 	int k4_freed = k5 == k4 || freed(k4);
 	check("release", "early_release_freed", k4_freed && freed(k5), "zombie=%d after=%d", k4_freed, freed(k5));
+	/* (d) zap_leader: a group leader exits first and stays a zombie; the
+	   group's last thread, exiting, releases it (from its own worker, as
+	   neither the dead task nor its parent) right after itself, before
+	   its own final switch */
+	rel_flag = 0;
+	struct task *leader = kthread_create(rel_fn, NULL, "zap_leader", c, 0);
+	int lead_dead = wait_task_dead(leader, 10000000000LL) && wait_task_parked(leader, 10000000000LL);
+	rel_flag = 0;
+	struct task *thr = kthread_create(zap_fn, leader, "zap_thread", other_cpu_than(c), TF_AUTOREAP);
+	ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	end = now() + 10000000000ULL;
+	while (!(freed(leader) && freed(thr)) && now() < end)
+		sleep_ms(2);
+	check("release", "zap_leader", lead_dead && ran && freed(leader) && freed(thr),
+	      "leader parked=%d thread ran=%d leader freed=%d thread freed=%d", lead_dead, ran, freed(leader),
+	      freed(thr));
 	check("release", "host_switches", host_errs_since(he) == 0,
 	      "wrong last=%d wrong first run=%d dead task resumed=%d", switch_errors - he.sw, rff_errors - he.rff,
 	      dead_resumed - he.dead);

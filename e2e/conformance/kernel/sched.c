@@ -459,8 +459,13 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 	t->exit_code = code;
 	t->state = T_DEAD;
 	unlock();
-	if (t->flags & TF_AUTOREAP)
+	if (t->flags & TF_AUTOREAP) {
 		release_task(t); /* self-release before the final switch */
+		/* release_task's zap_leader: the last thread of a group whose
+		   leader is a zombie releases the leader too */
+		if (t->zap)
+			release_task(t->zap);
+	}
 	else if (t->parent) {
 		/* exit_notify: the exit signal (SIGCHLD) to the parent, which
 		   drops it unless it has a handler; then wake its wait4 */
