@@ -104,6 +104,11 @@ func TestConsoleOutputUTF8Split(t *testing.T) {
 	if term := tab.TerminalText(); strings.ContainsRune(term, '\uFFFD') {
 		t.Fatalf("terminal shows a replacement character:\n%s", term)
 	}
+	// Every CPU printed 16 lines at once; each arrives whole.
+	out := Eval[string](tab, `gohost.output()`)
+	lines := regexp.MustCompile(`(?m)^CONF console concurrent cpu\d+ line \d\d abcdefghijklmnopqrstuvwxyz0123456789\r$`).FindAllString(out, -1)
+	assert.Len(t, lines, 16*Eval[int](tab, `gohost.status().cpus`), "whole lines printed concurrently from every CPU")
+	assert.Contains(t, out, "CONF console concurrent_puts PASS")
 	// The 4 KiB single put arrives whole and in order.
 	term := tab.TerminalText()
 	for i := 0; i < 32; i++ {

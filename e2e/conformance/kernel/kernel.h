@@ -168,6 +168,7 @@ void con_write_raw(const char *buf, int n, int chunk);
 void printk(const char *fmt, ...);
 void con_acquire(void);
 void con_release(void);
+int con_get(char *buf, int count);
 void con_tty_write(const char *buf, int n);
 void check(const char *scen, const char *name, int ok, const char *fmt, ...);
 void info(const char *fmt, ...);

@@ -73,6 +73,37 @@ static int run_user(const char *scen, const char *path, const char *a0, const ch
 /* ---- 2 console out ---- */
 static char blob[4096];
 
+/* printk from every online CPU at once: each line goes out under the
+   console lock in 16-byte puts, so lines never mix; the host test counts
+   them whole */
+static volatile int cp_done;
+static int cp_cond(void *a) { return cp_done >= (int)(long)a; }
+
+static int conc_put_fn(void *a)
+{
+	(void)a;
+	int cpu = current()->cpu;
+	for (int i = 0; i < 16; i++)
+		printk("CONF console concurrent cpu%d line %02d abcdefghijklmnopqrstuvwxyz0123456789\n", cpu, i);
+	__atomic_fetch_add((int *)&cp_done, 1, __ATOMIC_SEQ_CST);
+	wake_up(current()->parent);
+	return 0;
+}
+
+static void concurrent_puts(void)
+{
+	int before = put_errors, n = 0;
+	cp_done = 0;
+	for (int c = 0; c < NR_CPUS; c++)
+		if (cpus[c].online) {
+			kthread_create(conc_put_fn, NULL, "conputs", c, TF_AUTOREAP);
+			n++;
+		}
+	int ok = wait_cond(cp_cond, (void *)(long)n, 30000000000LL);
+	check("console", "concurrent_puts", ok && put_errors == before, "cpus=%d done=%d short_or_failed_puts=%d", n,
+	      cp_done, put_errors - before);
+}
+
 static void scen_console(void)
 {
 	int before = put_errors;
@@ -108,6 +139,7 @@ static void scen_console(void)
 	int r = wasm_driver_hvc_put(blob, 4096);
 	con_release();
 	check("console", "put4096", r == 4096, "ret=%d", r);
+	concurrent_puts();
 	check("console", "put_returns_count", put_errors == before, "short_or_failed_puts=%d", put_errors - before);
 }
 
@@ -154,7 +186,7 @@ static void scen_input(void)
 	for (int i = 0; i < polls && !done; i++) {
 		memset(buf, 0xA5, sizeof(buf));
 		u64 t0 = now();
-		int n = wasm_driver_hvc_get((char *)buf, 16);
+		int n = con_get((char *)buf, 16);
 		u64 dt = now() - t0;
 		for (int j = 16; j < 32; j++)
 			if (buf[j] != 0xA5)
@@ -210,7 +242,7 @@ static void scen_flood(void)
 		if (total % 4096)
 			continue;
 		char in[16];
-		int n = wasm_driver_hvc_get(in, sizeof(in));
+		int n = con_get(in, sizeof(in));
 		for (int i = 0; i < n; i++)
 			if (in[i] == 3)
 				t_stop = now();
@@ -847,7 +879,7 @@ static void run_benchmarks(void)
 			u64 stamp = 0;
 			int in_stamp = 0;
 			while (!got && now() < end) {
-				int r = wasm_driver_hvc_get(buf, 16);
+				int r = con_get(buf, 16);
 				for (int j = 0; j < r; j++) {
 					char ch = buf[j];
 					if (ch == 'T') {
