@@ -312,7 +312,9 @@ void schedule(void)
 	finish_task_switch(last);
 }
 
-/* Block until cond(arg) holds (evaluated under the scheduler lock) or the
+/* Block until cond(arg) holds (evaluated under the CPU's run-queue lock and
+   the scheduler lock, so a waker's wake_up, which takes the run-queue lock,
+   cannot slip between the test and the sleep) or the
    timeout (ns, <0 = none) passes.  Timeouts are per-CPU timers handled by the
    idle loop's timed memory.atomic.wait32. */
 int wait_cond(int (*cond)(void *), void *arg, s64 timeout_ns)
