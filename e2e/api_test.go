@@ -136,7 +136,7 @@ func testAPI(t *testing.T) {
 	assert.True(t, inOrder(stages, "download", "compile", "boot"), "stage events of the API boot: %v", stages)
 
 	// waitFor with a string resolves with the output.
-	got := Eval[string](tab, `gohost.waitFor('CONF input ready PASS', 30000)`)
+	got := Eval[string](tab, `gohost.waitFor('CONF input ready until=', 30000)`)
 	assert.Contains(t, got, "Command line: "+cmd)
 	assert.NotContains(t, got, "CONF DONE", "the output is the new machine's")
 	// input, then waitFor with a RegExp.
@@ -184,7 +184,7 @@ func testAPI(t *testing.T) {
 	tab.WaitJS("the status counts the switch to idle", `gohost.status().switches > 0`, 10*time.Second)
 	Eval[chromedp.Void](tab, `globalThis.__pf.events.length = 0`)
 	Eval[chromedp.Void](tab, `gohost.reboot()`)
-	got = Eval[string](tab, `gohost.waitFor('CONF input ready PASS', 30000)`)
+	got = Eval[string](tab, `gohost.waitFor('CONF input ready until=', 30000)`)
 	assert.NotContains(t, got, "CONF input got", "rebooted: the old output is gone")
 	assert.Contains(t, got, "Command line: "+cmd, "rebooted with the same options")
 	assert.Equal(t, int64(0), Eval[status](tab, statusJS).ConsoleIn)

@@ -91,7 +91,8 @@ func conformanceFile(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := conformance.File(name)
 	if err != nil {
-		t.Skipf("conformance kernel not built: %v", err)
+		needConformance(t) // skips, or fails in CI, when the kernel is not built
+		t.Fatalf("conformance kernel file %s: %v", name, err)
 	}
 	return b
 }

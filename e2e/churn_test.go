@@ -157,7 +157,8 @@ func sigstat(t *testing.T, tab *Tab, s *churnStats) string {
 }
 
 func TestChurn(t *testing.T) {
-	tab := realbootTab(t, "churn", 4*time.Minute)
+	tab := realbootTab(t, "churn", 5*time.Minute)
+	before := settledCounts(tab, 30*time.Second)
 	var s churnStats
 	for i := 1; i <= 20; i++ {
 		churnStep(t, tab, i, &s)
@@ -166,6 +167,7 @@ func TestChurn(t *testing.T) {
 	}
 	t.Log(sigstat(t, tab, &s))
 	t.Log(s.summary(tab))
+	requireNoLeak(t, tab, before, "20 churn steps")
 }
 
 // TestSoakChurn: GOHOST_SOAK=15m GOHOST_SOAK_MODE=churn, a line every
@@ -183,6 +185,7 @@ func TestSoakChurn(t *testing.T) {
 		require.NoError(t, err, "GOHOST_SOAK_GAP")
 	}
 	tab := realbootTab(t, "churn", dur+10*time.Minute)
+	before := settledCounts(tab, 30*time.Second)
 	var s churnStats
 	var kf soakFaults
 	start := time.Now()
@@ -198,4 +201,5 @@ func TestSoakChurn(t *testing.T) {
 	t.Log(sigstat(t, tab, &s))
 	t.Log(s.summary(tab))
 	fmt.Printf("SOAK kernel fault reports: %s\n", kf.summary())
+	requireNoLeak(t, tab, before, "the churn soak")
 }

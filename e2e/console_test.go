@@ -44,7 +44,7 @@ func TestConsoleInputReachesKernel(t *testing.T) {
 	}
 	tab := newTab(t, 90*time.Second)
 	tab.Navigate("/", conformanceParams(conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60")))
-	tab.WaitJS("input ready", `globalThis.gohost && /CONF input ready PASS/.test(gohost.output())`, 30*time.Second)
+	tab.WaitJS("input ready", `globalThis.gohost && /CONF input ready until=/.test(gohost.output())`, 30*time.Second)
 
 	// Keys, as the browser delivers them to the focused terminal.
 	Eval[chromedp.Void](tab, `globalThis.linuxWasmPage.term.focus()`)
@@ -99,10 +99,16 @@ func TestConsoleOutputUTF8Split(t *testing.T) {
 	}
 	tab := newTab(t, 60*time.Second)
 	bootConformance(t, tab, conformanceCmdline(t, "console"), 40*time.Second)
-	tab.WaitText("terminal", regexp.MustCompile(`utf8split PASS split=€`), 10*time.Second)
+	tab.WaitText("terminal", regexp.MustCompile(`CONF console text split=€ `), 10*time.Second)
+	assert.Contains(t, Eval[string](tab, `gohost.output()`), "CONF console utf8split PASS", "both puts of the split € returned their counts")
 	if term := tab.TerminalText(); strings.ContainsRune(term, '\uFFFD') {
 		t.Fatalf("terminal shows a replacement character:\n%s", term)
 	}
+	// Every CPU printed 16 lines at once; each arrives whole.
+	out := Eval[string](tab, `gohost.output()`)
+	lines := regexp.MustCompile(`(?m)^CONF console concurrent cpu\d+ line \d\d abcdefghijklmnopqrstuvwxyz0123456789\r$`).FindAllString(out, -1)
+	assert.Len(t, lines, 16*Eval[int](tab, `gohost.status().cpus`), "whole lines printed concurrently from every CPU")
+	assert.Contains(t, out, "CONF console concurrent_puts PASS")
 	// The 4 KiB single put arrives whole and in order.
 	term := tab.TerminalText()
 	for i := 0; i < 32; i++ {

@@ -30,7 +30,7 @@ func TestEmbeddingExample(t *testing.T) {
 
 	tab := newTab(t, 90*time.Second)
 	tab.Navigate("/embed-example.html", conformanceParams(conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60")))
-	tab.WaitJS("the guest waits for input", `/CONF input ready PASS/.test(document.getElementById('out').textContent)`, 45*time.Second)
+	tab.WaitJS("the guest waits for input", `/CONF input ready until=/.test(document.getElementById('out').textContent)`, 45*time.Second)
 	assert.Equal(t, "running", pfText(tab, "stage"))
 	require.NoError(t, chromedp.Do(tab.ctx, chromedp.SendKeys(chromedp.CSS("#cmd"), "hi~")))
 	require.NoError(t, chromedp.Do(tab.ctx, chromedp.Click(chromedp.CSS("#line button"))))

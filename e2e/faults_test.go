@@ -20,16 +20,48 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// waitQuiet checks that nothing runs any more: no workers, and the console
-// output does not grow over a second.
+// waitQuiet checks that nothing runs any more. status().workers is the
+// host's own map, which Stop() empties whether or not it terminated
+// anything, so the judge is the browser: the workers it still runs for the
+// tab (DevTools auto-attach; see Tab.workers) must come down to the host's
+// stock of started, machine-less workers (status().stock), and stay there.
+// The console output must not grow either.
 func waitQuiet(t *testing.T, tab *Tab) {
 	t.Helper()
 	tab.WaitJS("no workers left", `gohost.status().workers === 0`, 5*time.Second)
+	_, seen := tab.liveWorkers()
+	require.Positive(t, seen, "the browser reported no worker of this tab at all: the check below would be empty")
+	live, stock := workersSettle(func() (int, int) {
+		live, _ := tab.liveWorkers()
+		return live, Eval[int](tab, `gohost.status().stock`)
+	})
+	t.Logf("browser: %d of the tab's %d workers still run; host stock %d", live, seen, stock)
+	require.Equal(t, stock, live, "workers the browser still runs for the tab (of %d started) vs the host's stock: a machine worker was not terminated", seen)
 	before := Eval[int](tab, `gohost.status().consoleOut`)
 	time.Sleep(time.Second)
 	st := Eval[map[string]any](tab, `gohost.status()`)
 	assert.EqualValues(t, 0, st["workers"], "workers a second later")
 	assert.EqualValues(t, before, st["consoleOut"], "console output after the machine stopped")
+}
+
+// workersSettle polls read (the browser's live workers of the tab, the
+// host's stock) until they agree on two readings 300 ms apart (the stock
+// may still be filling, and a browser reports a new worker a little after
+// it is made), for at most 10 s, and returns the last reading.
+func workersSettle(read func() (live, stock int)) (int, int) {
+	deadline := time.Now().Add(10 * time.Second)
+	live, stock := read()
+	for agreed := 0; agreed < 2 && time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		l, s := read()
+		if l == s && l == live && s == stock {
+			agreed++
+		} else {
+			agreed = 0
+		}
+		live, stock = l, s
+	}
+	return live, stock
 }
 
 // endedPanel is what the page must show when the kernel ends the machine.

@@ -180,7 +180,7 @@ func testFirefoxInputAndPaste(t *testing.T, b *firefox.Browser) {
 	tab := newFFTab(t, b, 2*time.Minute)
 	tab.navigate("", "/", conformanceParams(conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60")))
 	tab.waitJS("the machine ready", `globalThis.gohost && /conf: \d+ CPUs online/.test(gohost.output())`, 60*time.Second)
-	tab.waitJS("the input scenario", `gohost.output().includes('CONF input ready PASS')`, 30*time.Second)
+	tab.waitJS("the input scenario", `gohost.output().includes('CONF input ready until=')`, 30*time.Second)
 
 	echoed := func(n int) string {
 		tab.waitJS(fmt.Sprintf("%d bytes echoed", n/2), fmt.Sprintf(`(() => { let h = ''; for (const m of gohost.output().matchAll(/CONF input got ([0-9a-f ]+)\r\n/g)) h += m[1].replace(/ /g, ''); return h.length >= %d; })()`, n), 20*time.Second)
@@ -205,6 +205,13 @@ func testFirefoxInputAndPaste(t *testing.T, b *firefox.Browser) {
 	out := ffEval[string](tab, `gohost.output()`)
 	assert.Regexp(t, `CONF input terminator PASS`, out)
 	requireAllPassed(t, out)
+
+	// Stopped, the machine's workers end in Firefox's own view too.
+	st := ffEval[map[string]int](tab, `(() => { const s = gohost.status(); return {workers: s.workers, stock: s.stock}; })()`)
+	require.Positive(t, st["workers"])
+	require.Equal(t, st["workers"]+st["stock"], tab.liveWorkers(), "Firefox's dedicated workers for the tab vs the host's machine workers + stock")
+	ffEval[any](tab, `gohost.stop(), null`)
+	tab.waitWorkersDown()
 }
 
 // BadKernel: kernels the host refuses show their error on the page, and
@@ -230,6 +237,7 @@ func testFirefoxBadKernel(t *testing.T, b *firefox.Browser) {
 			t.Logf("%s", strings.Join(strings.Fields(text), " "))
 			assert.Regexp(t, c.expect, text)
 			tab.waitJS("no workers left", `globalThis.gohost && gohost.status().workers === 0`, 5*time.Second)
+			tab.waitWorkersDown()
 			assert.Equal(t, "failed", ffEval[string](tab, `gohost.status().stage`))
 		})
 	}
@@ -264,6 +272,50 @@ func testFirefoxRealboot(t *testing.T, b *firefox.Browser) {
 		tab.waitJS(fmt.Sprintf("the answer to %q", c.line), fmt.Sprintf(`(() => { const o = gohost.output().slice(%d); return o.includes(%s) && /\/ # $/.test(o); })()`, before, jsString(c.want)), shellAnswer)
 	}
 	assert.Equal(t, 4, ffEval[int](tab, `gohost.status().cpus`), "the first forking command brought a 4th CPU up")
+}
+
+// ffRealm is the part of a WebDriver BiDi script.RealmInfo the tests read.
+type ffRealm struct {
+	Realm  string   `json:"realm"`
+	Type   string   `json:"type"`
+	Owners []string `json:"owners"`
+}
+
+// liveWorkers is the tab's dedicated workers as Firefox itself sees them
+// (BiDi script.getRealms: a dedicated worker's realm, owned by the tab's
+// window realm, exists until the worker ends), whatever the host believes.
+func (tab *ffTab) liveWorkers() int {
+	tab.t.Helper()
+	var win, all struct {
+		Realms []ffRealm `json:"realms"`
+	}
+	require.NoError(tab.t, tab.b.Call(tab.ctx, "script.getRealms", map[string]any{"context": tab.id}, &win))
+	require.NoError(tab.t, tab.b.Call(tab.ctx, "script.getRealms", map[string]any{"type": "dedicated-worker"}, &all))
+	mine := map[string]bool{}
+	for _, r := range win.Realms {
+		mine[r.Realm] = true
+	}
+	n := 0
+	for _, r := range all.Realms {
+		for _, o := range r.Owners {
+			if mine[o] {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// waitWorkersDown checks, in the browser's view, that every worker of the
+// machine ended: what Firefox still runs for the tab comes down to the
+// host's stock of started, machine-less workers (status().workers is the
+// host's own map, which its Stop() empties whatever it terminated).
+func (tab *ffTab) waitWorkersDown() {
+	tab.t.Helper()
+	live, stock := workersSettle(func() (int, int) { return tab.liveWorkers(), ffEval[int](tab, `gohost.status().stock`) })
+	tab.t.Logf("Firefox still runs %d dedicated workers for the tab; host stock %d", live, stock)
+	require.Equal(tab.t, stock, live, "dedicated workers Firefox still runs for the tab vs the host's stock")
 }
 
 // ffStagesJS records stage events and CPU counts with performance.now().

@@ -97,7 +97,7 @@ func TestHangWatchdog(t *testing.T) {
 // line, the stage sent again, the status bar no longer "Not answering").
 func TestHangWatchdogTakesItBack(t *testing.T) {
 	tab := confTab(t, 120*time.Second, conformanceCmdline(t, "input", "input_until=7e", "input_timeout=60", "input_delay=16"), nil)
-	tab.WaitJS("the input scenario's ready line", `globalThis.gohost && gohost.output().includes('CONF input ready PASS')`, 45*time.Second)
+	tab.WaitJS("the input scenario's ready line", `globalThis.gohost && gohost.output().includes('CONF input ready until=')`, 45*time.Second)
 	Eval[any](tab, `gohost.input('ab~')`)
 	tab.WaitJS("the watchdog's stall event", `__pf.events.some((e) => e.type === 'stall')`, 30*time.Second)
 	assert.Contains(t, Eval[string](tab, `__pf.events.find((e) => e.type === 'stall').ev.reason`), "3 bytes of console input have waited")

@@ -117,9 +117,7 @@ func confTab(t *testing.T, timeout time.Duration, cmdline string, extra url.Valu
 // confTabIn is confTab in a given browser (see ownBrowser).
 func confTabIn(t *testing.T, browser context.Context, timeout time.Duration, cmdline string, extra url.Values) *Tab {
 	t.Helper()
-	if !hasConformance {
-		t.Skip("conformance kernel not built (e2e/conformance/testdata)")
-	}
+	needConformance(t)
 	tab := newTabIn(t, browser, timeout)
 	tab.recordEvents()
 	params := conformanceParams(cmdline)

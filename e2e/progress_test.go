@@ -51,8 +51,14 @@ func testProgress(t *testing.T) {
 	assert.Equal(t, len(kernel), k.Total, "kernel total in the final event")
 	assert.Equal(t, len(initrd), i.Loaded, "initrd bytes loaded")
 	assert.Equal(t, len(initrd), i.Total, "initrd total in the final event")
+	// Every event, also those with an unknown total (0): never more than
+	// the file's real size, never less than the event before it.
+	size := map[string]int{"kernel": len(kernel), "initrd": len(initrd)}
+	last := map[string]int{}
 	for _, p := range ps {
-		assert.LessOrEqual(t, p.Loaded, max(p.Total, p.Loaded))
+		assert.LessOrEqual(t, p.Loaded, size[p.What], "loaded beyond the file's size: %+v", p)
+		assert.GreaterOrEqual(t, p.Loaded, last[p.What], "loaded went backwards: %+v after %d", p, last[p.What])
+		last[p.What] = p.Loaded
 		if p.Total > 0 {
 			assert.LessOrEqual(t, p.Loaded, p.Total, "loaded beyond total: %+v", p)
 		}

@@ -26,9 +26,7 @@ func TestPageSelfTest(t *testing.T) {
 // check passes (the initrd's length and hash among them), and the page says
 // so with the count.
 func testSelfTestLinkPasses(t *testing.T) {
-	if !hasConformance {
-		t.Skip("conformance kernel not built")
-	}
+	needConformance(t)
 	tab := newTab(t, 2*time.Minute)
 	tab.AllowConsoleErrors = probe404
 	tab.Navigate("/", nil)

@@ -96,7 +96,7 @@ func TestSoak(t *testing.T) {
 			msg := Eval[string](tab, `gohost.reboot().then(() => 'ok', (e) => String(e && e.message))`)
 			require.Equal(t, "ok", msg, "iteration %d: reboot", i)
 		}
-		tab.WaitJS("the input prompt", `globalThis.gohost && /CONF input ready PASS/.test(gohost.output())`, 3*time.Minute)
+		tab.WaitJS("the input prompt", `globalThis.gohost && /CONF input ready until=/.test(gohost.output())`, 3*time.Minute)
 		it.boot = time.Since(t0)
 
 		// Type 3-8 chunks of printable ASCII (no '~', the terminator), each

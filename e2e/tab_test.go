@@ -20,6 +20,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -54,6 +55,13 @@ type Tab struct {
 	consoleErrors []string
 	csp           []string
 	crashed       bool
+	// workers are the tab's dedicated workers as the browser itself sees
+	// them (chromedp auto-attaches to a page's workers: attached when the
+	// browser starts one, detached when it ends), by session; workersSeen
+	// counts every one ever attached. The host cannot make a worker it
+	// forgot but never terminated disappear from here.
+	workers     map[target.SessionID]string
+	workersSeen int
 
 	// AllowConsoleErrors matches console/log errors that are expected (e.g.
 	// the 404 of a probe for a missing kernel). Others are only logged.
@@ -141,7 +149,25 @@ func (tab *Tab) onEvent(ev any) {
 		}
 	case *inspector.EventTargetCrashed:
 		tab.crashed = true
+	case *target.EventAttachedToTarget:
+		if ev.TargetInfo != nil && ev.TargetInfo.Type == "worker" {
+			if tab.workers == nil {
+				tab.workers = map[target.SessionID]string{}
+			}
+			tab.workers[ev.SessionID] = ev.TargetInfo.Title
+			tab.workersSeen++
+		}
+	case *target.EventDetachedFromTarget:
+		delete(tab.workers, ev.SessionID)
 	}
+}
+
+// liveWorkers is how many of the tab's dedicated workers the browser still
+// runs, and how many it has started in all.
+func (tab *Tab) liveWorkers() (live, seen int) {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	return len(tab.workers), tab.workersSeen
 }
 
 // checkProblems fails the test on uncaught exceptions, CSP violations, a
@@ -330,8 +356,8 @@ type pageCase struct {
 func runPageCases(t *testing.T, cases []pageCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.needsConformance && !hasConformance {
-				t.Skip("conformance kernel not built (e2e/conformance/testdata)")
+			if c.needsConformance {
+				needConformance(t)
 			}
 			timeout := c.timeout
 			if timeout == 0 {

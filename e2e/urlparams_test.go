@@ -72,9 +72,7 @@ func testInvalidParameters(t *testing.T) {
 		{"initrd-404", "initrd", "No initramfs found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if !hasConformance {
-				t.Skip("conformance kernel not built")
-			}
+			needConformance(t)
 			tab := newTab(t, 20*time.Second)
 			tab.AllowConsoleErrors = probe404
 			params := conformanceParams("conf=console")

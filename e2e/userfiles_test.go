@@ -50,9 +50,7 @@ func filesCmdline(t *testing.T, files []cpio.File) string {
 // reload from the guest too. Its own browser: a fresh profile, whose
 // storage no other test sees.
 func testUserFiles(t *testing.T) {
-	if !hasConformance {
-		t.Skip("conformance kernel not built")
-	}
+	needConformance(t)
 	browser := ownBrowser(t)
 	dir := t.TempDir()
 	picked := []cpio.File{
@@ -133,9 +131,7 @@ func testUserFiles(t *testing.T) {
 // StorageFull: a file the browser's storage has no room for is said to be
 // not kept (QuotaExceededError), and is still used for this page's boots.
 func testUserFilesStorageFull(t *testing.T) {
-	if !hasConformance {
-		t.Skip("conformance kernel not built")
-	}
+	needConformance(t)
 	browser := ownBrowser(t)
 	big := cpio.File{Name: "big.bin", Mode: 0o644, Data: bytes.Repeat([]byte("x"), 256<<10)}
 	tab := confTabIn(t, browser, 90*time.Second, filesCmdline(t, []cpio.File{big}), nil)

@@ -124,9 +124,12 @@ struct task {
 	u64 sleep_until;
 	struct task *sleep_next;
 	int on_sleep_list;
+	int sleep_cpu; /* whose sleepers list it is on */
+	volatile int on_cpu; /* running, or switching away: not yet safe to migrate */
 	volatile int first_ran;
 	u64 t_first_run;
 	u32 clone_pending_sig; /* test hook: signal pending in the next clone child */
+	struct task *zap; /* released by this task's exit after itself (zap_leader) */
 	int exit_signal; /* sent to the parent at exit (clone flags & 0xff; 0: none) */
 	int pgid; /* process group (the tty sends ^C's SIGINT to its foreground group) */
 	u32 scratch[8];
@@ -140,6 +143,12 @@ struct task {
 _Static_assert(sizeof(struct task) <= TASK_SIZE, "task too big");
 
 struct cpu {
+	/* the run-queue lock: this CPU's queue, sleepers and timer, and the
+	   state of its tasks. Held across every switch, from schedule() until
+	   the next task's finish_task_switch (schedule_tail on a first run), as
+	   Linux holds rq->lock: host work in the switch import stalls every CPU
+	   that wakes a task here. Taken before sched_lock, never after. */
+	volatile int rq_lock;
 	struct task *idle;
 	struct task *curr;
 	struct task *rq_head, *rq_tail;
@@ -184,6 +193,7 @@ void con_write_raw(const char *buf, int n, int chunk);
 void printk(const char *fmt, ...);
 void con_acquire(void);
 void con_release(void);
+int con_get(char *buf, int count);
 void con_tty_write(const char *buf, int n);
 void check(const char *scen, const char *name, int ok, const char *fmt, ...);
 void info(const char *fmt, ...);
@@ -197,10 +207,12 @@ void page_free(void *p, u32 size);
 /* sched */
 extern volatile int sched_lock;
 extern volatile int switch_errors;
+extern volatile int dead_resumed; /* the host ran a task past its final switch */
 struct task *alloc_task(void);
 int reuse_next(struct task *t);
 struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu, u32 flags);
 void wake_up(struct task *t);
+int wake_up_on(struct task *t, int cpu);
 void schedule(void);
 void finish_task_switch(struct task *last);
 extern volatile int rff_errors;

@@ -178,6 +178,17 @@ void con_write_raw(const char *buf, int n, int chunk)
 void con_acquire(void) { spin_lock(&con_lock); }
 void con_release(void) { spin_unlock(&con_lock); }
 
+/* hvc_poll's read: under the console lock that every put also holds (the
+   hvc port's lock), so while the host works in wasm_driver_hvc_get every
+   CPU that prints waits, as under Linux */
+int con_get(char *buf, int count)
+{
+	spin_lock(&con_lock);
+	int n = wasm_driver_hvc_get(buf, count);
+	spin_unlock(&con_lock);
+	return n;
+}
+
 /* tty path (user write): chunks of up to 4096 bytes, no newline expansion */
 void con_tty_write(const char *buf, int n)
 {

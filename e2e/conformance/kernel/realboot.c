@@ -39,6 +39,20 @@ static int kt_periodic(void *a)
 	return 0;
 }
 
+/* an idle workqueue worker: a pool's surplus idle worker is destroyed after
+   IDLE_WORKER_TIMEOUT (300 s; kworker_idle=S on the command line), so a
+   real machine's first kthread exits come about 5 minutes after boot, the
+   original host's "console input freezes ~5 minutes after boot" (spec 10.6).
+   It exits self-reaping: wasm_release_task before its final switch. */
+static int kt_idle_worker(void *a)
+{
+	(void)a;
+	__atomic_fetch_add((int *)&kt_started, 1, __ATOMIC_SEQ_CST);
+	wake_up(current()->parent);
+	sleep_ms(cmdline_int("kworker_idle", 300) * 1000);
+	return 0;
+}
+
 /* a boot-time helper that does its work and exits (self-reaping) */
 static int kt_oneshot(void *a)
 {
@@ -52,7 +66,7 @@ static int kt_oneshot(void *a)
 struct kt {
 	const char *name;
 	int cpu; /* -1: CPU 0, per-CPU threads give their CPU */
-	int kind; /* 0 sleeper, 1 periodic (ms in arg), 2 oneshot, 3 khvcd */
+	int kind; /* 0 sleeper, 1 periodic (ms in arg), 2 oneshot, 3 khvcd, 4 idle worker */
 	int arg;
 };
 
@@ -69,10 +83,10 @@ static const struct kt boot_kthreads[] = {
 	{"kworker/2:0H", 2, 0, 0},     {"kdevtmpfs", 0, 0, 0},	     {"inet_frag_wq", 0, 0, 0},
 	{"kworker/u6:1", 0, 2, 0},     {"oom_reaper", 0, 0, 0},     {"writeback", 0, 0, 0},
 	{"kcompactd0", 0, 0, 0},       {"kblockd", 0, 0, 0},	     {"blkcg_punt_bio", 0, 0, 0},
-	{"kworker/1:1", 1, 1, 2000},   {"kworker/2:1", 2, 0, 0},    {"kswapd0", 0, 0, 0},
-	{"kworker/u6:2", 0, 2, 0},     {"khvcd", 0, 3, 0},	     {"kworker/0:1", 0, 0, 0},
-	{"kworker/2:2", 2, 0, 0},      {"ipv6_addrconf", 0, 0, 0},  {"kworker/u6:3", 0, 2, 0},
-	{"kworker/0:2", 0, 0, 0},
+	{"kworker/1:1", 1, 1, 2000},   {"kworker/2:1", 2, 4, 0},    {"kswapd0", 0, 0, 0},
+	{"kworker/u6:2", 0, 2, 0},     {"khvcd", 0, 3, 0},	     {"kworker/0:1", 0, 4, 0},
+	{"kworker/2:2", 2, 4, 0},      {"ipv6_addrconf", 0, 0, 0},  {"kworker/u6:3", 0, 2, 0},
+	{"kworker/0:2", 0, 4, 0},
 };
 #define N_BOOT_KTHREADS ((int)(sizeof(boot_kthreads) / sizeof(boot_kthreads[0])))
 
@@ -97,8 +111,11 @@ void realboot_scenario(int churn)
 			__atomic_fetch_add((int *)&kt_started, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		int (*fn)(void *) = k->kind == 1 ? kt_periodic : k->kind == 2 ? kt_oneshot : kt_sleeper;
-		kthread_create(fn, (void *)(long)k->arg, k->name, cpu, k->kind == 2 ? TF_AUTOREAP : 0);
+		int (*fn)(void *) = k->kind == 1	 ? kt_periodic
+				    : k->kind == 2 ? kt_oneshot
+				    : k->kind == 4 ? kt_idle_worker
+						   : kt_sleeper;
+		kthread_create(fn, (void *)(long)k->arg, k->name, cpu, k->kind == 2 || k->kind == 4 ? TF_AUTOREAP : 0);
 		if (!wait_cond(started_cond, (void *)(long)(i + 1), 10000000000LL)) {
 			ok = 0;
 			break;

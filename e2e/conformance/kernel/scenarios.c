@@ -73,20 +73,56 @@ static int run_user(const char *scen, const char *path, const char *a0, const ch
 /* ---- 2 console out ---- */
 static char blob[4096];
 
+/* printk from every online CPU at once: each line goes out under the
+   console lock in 16-byte puts, so lines never mix; the host test counts
+   them whole */
+static volatile int cp_done;
+static int cp_cond(void *a) { return cp_done >= (int)(long)a; }
+
+static int conc_put_fn(void *a)
+{
+	(void)a;
+	int cpu = current()->cpu;
+	for (int i = 0; i < 16; i++)
+		printk("CONF console concurrent cpu%d line %02d abcdefghijklmnopqrstuvwxyz0123456789\n", cpu, i);
+	__atomic_fetch_add((int *)&cp_done, 1, __ATOMIC_SEQ_CST);
+	wake_up(current()->parent);
+	return 0;
+}
+
+static void concurrent_puts(void)
+{
+	int before = put_errors, n = 0;
+	cp_done = 0;
+	for (int c = 0; c < NR_CPUS; c++)
+		if (cpus[c].online) {
+			kthread_create(conc_put_fn, NULL, "conputs", c, TF_AUTOREAP);
+			n++;
+		}
+	int ok = wait_cond(cp_cond, (void *)(long)n, 30000000000LL);
+	check("console", "concurrent_puts", ok && put_errors == before, "cpus=%d done=%d short_or_failed_puts=%d", n,
+	      cp_done, put_errors - before);
+}
+
 static void scen_console(void)
 {
 	int before = put_errors;
-	check("console", "ascii", 1, "The quick brown fox jumps over the lazy dog 0123456789 !#$%%&()*+,-./:;<=>?@[]^_{|}~");
+	/* each check judges puts that went out before it: the line it follows */
+	static const char ascii[] = "The quick brown fox jumps over the lazy dog 0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~";
+	printk("CONF console text %s\n", ascii);
+	check("console", "ascii", put_errors == before, "the line above in 16-byte puts: short_or_failed_puts=%d",
+	      put_errors - before);
+	int mid = put_errors;
 	con_acquire();
-	static const char l1[] = "CONF console utf8split PASS split=";
+	static const char l1[] = "CONF console text split=";
 	con_write_raw(l1, sizeof(l1) - 1, 16);
 	int r1 = wasm_driver_hvc_put("\xe2", 1);
 	int r2 = wasm_driver_hvc_put("\x82\xac", 2);
 	static const char l2[] = " (one EURO SIGN U+20AC split 1+2 bytes over two put calls)\r\n";
 	con_write_raw(l2, sizeof(l2) - 1, 16);
 	con_release();
-	checks_passed++;
-	check("console", "split_put_returns", r1 == 1 && r2 == 2, "r1=%d r2=%d", r1, r2);
+	check("console", "utf8split", r1 == 1 && r2 == 2 && put_errors == mid,
+	      "the line above: put(e2)=%d put(82 ac)=%d other short_or_failed_puts=%d", r1, r2, put_errors - mid);
 	/* one 4096-byte put: 32 lines of 128 bytes, "CONFBLOB nn " + letters + "\r\n" */
 	for (int l = 0; l < 32; l++) {
 		char *b = blob + 128 * l;
@@ -103,6 +139,7 @@ static void scen_console(void)
 	int r = wasm_driver_hvc_put(blob, 4096);
 	con_release();
 	check("console", "put4096", r == 4096, "ret=%d", r);
+	concurrent_puts();
 	check("console", "put_returns_count", put_errors == before, "short_or_failed_puts=%d", put_errors - before);
 }
 
@@ -137,8 +174,9 @@ static void scen_input(void)
 	int over = 0, neg = 0, empties = 0, got_total = 0, done = 0;
 	u64 max_empty = 0;
 	int delay_s = cmdline_int("input_delay", 0);
+	/* not a check: the harness's cue to type */
 	if (interactive)
-		check("input", "ready", 1, "until=%02x timeout_s=%d", until, timeout_s);
+		printk("CONF input ready until=%02x timeout_s=%d\n", until, timeout_s);
 	/* a kernel that leaves typed input unread for a while (the hang
 	   watchdog's test: it must fire, then take it back) */
 	if (interactive && delay_s > 0)
@@ -148,7 +186,7 @@ static void scen_input(void)
 	for (int i = 0; i < polls && !done; i++) {
 		memset(buf, 0xA5, sizeof(buf));
 		u64 t0 = now();
-		int n = wasm_driver_hvc_get((char *)buf, 16);
+		int n = con_get((char *)buf, 16);
 		u64 dt = now() - t0;
 		for (int j = 16; j < 32; j++)
 			if (buf[j] != 0xA5)
@@ -194,7 +232,7 @@ static void scen_flood(void)
 	line[126] = '\r';
 	line[127] = '\n';
 	int timeout_s = cmdline_int("flood_timeout", 60);
-	check("flood", "ready", 1, "printing until ^C, at most %d s", timeout_s);
+	printk("CONF flood ready printing until ^C, at most %d s\n", timeout_s);
 	u64 end = now() + (u64)timeout_s * 1000000000ULL, total = 0, t_stop = 0;
 	while (!t_stop && now() < end) {
 		con_acquire();
@@ -204,7 +242,7 @@ static void scen_flood(void)
 		if (total % 4096)
 			continue;
 		char in[16];
-		int n = wasm_driver_hvc_get(in, sizeof(in));
+		int n = con_get(in, sizeof(in));
 		for (int i = 0; i < n; i++)
 			if (in[i] == 3)
 				t_stop = now();
@@ -320,6 +358,18 @@ static void scen_smp(void)
 	}
 }
 
+/* What the host did since the counters were read: no switch returned a
+   wrong `last`, no first run came up as another task, no task ran past its
+   final switch. */
+struct host_errs {
+	int sw, rff, dead;
+};
+static struct host_errs host_errs_now(void) { return (struct host_errs){switch_errors, rff_errors, dead_resumed}; }
+static int host_errs_since(struct host_errs e)
+{
+	return switch_errors - e.sw + rff_errors - e.rff + dead_resumed - e.dead;
+}
+
 /* ---- 6 task switch ---- */
 struct pp {
 	volatile int turn, rounds, stop;
@@ -377,6 +427,51 @@ static u64 run_pingpong(int cpu_a, int cpu_b, int n, int *rounds)
 	return ok ? dt / (n ? n : 1) : 0;
 }
 
+/* migration: a task parks (blocks, switched out) on one CPU and is woken
+   onto another, whose switch resumes it: the host gets a wake for a worker
+   parked by another CPU's switch, and a `last` from the new CPU */
+static volatile int mig_phase, mig_cpu_before, mig_cpu_after;
+
+static int mig_phase2(void *a)
+{
+	(void)a;
+	return mig_phase == 2;
+}
+static int mig_phase_is(void *a) { return mig_phase == (int)(long)a; }
+
+static int mig_fn(void *a)
+{
+	(void)a;
+	mig_cpu_before = current()->cpu;
+	mig_phase = 1;
+	wake_up(current()->parent);
+	wait_cond(mig_phase2, NULL, -1);
+	mig_cpu_after = current()->cpu;
+	mig_phase = 3;
+	wake_up(current()->parent);
+	return 0;
+}
+
+static void migrate_check(int from, int to)
+{
+	struct host_errs he = host_errs_now();
+	mig_phase = 0;
+	mig_cpu_before = mig_cpu_after = -1;
+	struct task *t = kthread_create(mig_fn, NULL, "migrate", from, TF_AUTOREAP);
+	int ok = wait_cond(mig_phase_is, (void *)1, 10000000000LL);
+	/* parked for good on `from`: blocked and switched away */
+	u64 end = now() + 10000000000ULL;
+	while (ok && !(t->state == T_BLOCKED && !t->on_cpu) && now() < end)
+		sleep_ms(1);
+	mig_phase = 2;
+	int moved = ok && wake_up_on(t, to);
+	int ran = ok && wait_cond(mig_phase_is, (void *)3, 10000000000LL);
+	check("switch", "migrate_parked_task", moved && ran && mig_cpu_before == from && mig_cpu_after == to &&
+						       host_errs_since(he) == 0,
+	      "cpu%d->cpu%d moved=%d resumed=%d ran_on=%d,%d host_errors=%d", from, to, moved, ran, mig_cpu_before,
+	      mig_cpu_after, host_errs_since(he));
+}
+
 static void scen_switch(void)
 {
 	int se = switch_errors, re = rff_errors, rounds;
@@ -386,19 +481,33 @@ static void scen_switch(void)
 	run_pingpong(0, oc, 1000, &rounds);
 	check("switch", "cross_cpu_pingpong", rounds == 1000, "cpu0<->cpu%d rounds=%d (wakes race the target's park)",
 	      oc, rounds);
+	int to = -1;
+	for (int n = 1; n < NR_CPUS; n++)
+		if (cpus[n].online && n != oc)
+			to = n;
+	migrate_check(oc, to >= 0 ? to : 0);
 	check("switch", "last_task", switch_errors == se, "mismatches=%d", switch_errors - se);
 	check("switch", "ret_from_fork_prev", rff_errors == re, "errors=%d", rff_errors - re);
 }
 
 /* ---- 13 release ---- */
 static volatile int rel_flag;
+static struct task *volatile rel_self; /* who ran rel_fn: the host's idea of the new task */
 
 static int rel_fn(void *a)
 {
 	(void)a;
+	rel_self = current();
 	rel_flag = 1;
 	wake_up(current()->parent);
 	return 0;
+}
+
+/* the last thread of a group: releases its zombie leader (a) at exit */
+static int zap_fn(void *a)
+{
+	current()->zap = a;
+	return rel_fn(NULL);
 }
 
 static int rel_delayed_fn(void *a)
@@ -409,11 +518,24 @@ static int rel_delayed_fn(void *a)
 	do_exit_delayed(0, 200000000);
 }
 
+/* Freed: the kernel released t and the host switched away from it for good,
+   naming it as `last` to the next task on its CPU (finish_task_switch sets
+   switched_out only then). */
 static int freed(struct task *t) { return t->released && t->switched_out; }
+
+
+static int other_cpu_than(int c)
+{
+	for (int n = 0; n < NR_CPUS; n++)
+		if (n != c && cpus[n].online)
+			return n;
+	return c;
+}
 
 static void scen_release(void)
 {
 	int c = other_cpu();
+	struct host_errs he = host_errs_now();
 	/* (a) self-release then final switch */
 	rel_flag = 0;
 	struct task *k1 = kthread_create(rel_fn, NULL, "rel_self", c, TF_AUTOREAP);
@@ -429,7 +551,12 @@ static void scen_release(void)
 	struct task *k2 = kthread_create(rel_fn, NULL, "rel_zombie", c, 0);
 	int ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
 	check("release", "cpu_schedules_after_self_release", ran, "cpu=%d", c);
-	check("release", "address_reuse", k2 == k1, "old=%p new=%p", k1, k2);
+	/* the kernel put k2 at k1's address; the host must have run k2 as a new
+	   task there (its own first run, not the dead k1's worker resumed) */
+	check("release", "address_reuse",
+	      k2 == k1 && ran && rel_self == k2 && k2->first_ran && host_errs_since(he) == 0,
+	      "old=%p new=%p ran_as=%p first_run=%d host_errors=%d", k1, k2, rel_self, k2->first_ran,
+	      host_errs_since(he));
 	wait_task_dead(k2, 10000000000LL);
 	int parked = wait_task_parked(k2, 10000000000LL);
 	release_task(k2);
@@ -456,6 +583,28 @@ static void scen_release(void)
 	end = now() + 10000000000ULL;
 	while (!freed(k5) && now() < end)
 		sleep_ms(2);
+	/* k4's block is free once k5 took it (alloc needs it freed) or it says so */
+	int k4_freed = k5 == k4 || freed(k4);
+	check("release", "early_release_freed", k4_freed && freed(k5), "zombie=%d after=%d", k4_freed, freed(k5));
+	/* (d) zap_leader: a group leader exits first and stays a zombie; the
+	   group's last thread, exiting, releases it (from its own worker, as
+	   neither the dead task nor its parent) right after itself, before
+	   its own final switch */
+	rel_flag = 0;
+	struct task *leader = kthread_create(rel_fn, NULL, "zap_leader", c, 0);
+	int lead_dead = wait_task_dead(leader, 10000000000LL) && wait_task_parked(leader, 10000000000LL);
+	rel_flag = 0;
+	struct task *thr = kthread_create(zap_fn, leader, "zap_thread", other_cpu_than(c), TF_AUTOREAP);
+	ran = wait_cond(flag_cond, (void *)&rel_flag, 10000000000LL);
+	end = now() + 10000000000ULL;
+	while (!(freed(leader) && freed(thr)) && now() < end)
+		sleep_ms(2);
+	check("release", "zap_leader", lead_dead && ran && freed(leader) && freed(thr),
+	      "leader parked=%d thread ran=%d leader freed=%d thread freed=%d", lead_dead, ran, freed(leader),
+	      freed(thr));
+	check("release", "host_switches", host_errs_since(he) == 0,
+	      "wrong last=%d wrong first run=%d dead task resumed=%d", switch_errors - he.sw, rff_errors - he.rff,
+	      dead_resumed - he.dead);
 }
 
 /* ---- 18 burst: many tasks alive at once, as a Linux boot creates its
@@ -531,12 +680,16 @@ static int burst_n(void)
 static void scen_burst(void)
 {
 	int n = burst_n(), ok;
+	struct host_errs he = host_errs_now();
 	u64 dt = run_burst(n, 0, &ok);
 	check("burst", "all_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
 	check("burst", "all_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
 	dt = run_burst(n, 1, &ok);
 	check("burst", "serial_alive_at_once", dt != 0, "tasks=%d started=%d us=%u", n, burst_started, (u32)(dt / 1000));
 	check("burst", "serial_exited_and_released", ok, "ran=%d of %d", burst_ran, n);
+	check("burst", "host_switches", host_errs_since(he) == 0,
+	      "wrong last=%d wrong first run=%d dead task resumed=%d", switch_errors - he.sw, rff_errors - he.rff,
+	      dead_resumed - he.dead);
 }
 
 /* ---- 14 exceptions ---- */
@@ -726,7 +879,7 @@ static void run_benchmarks(void)
 			u64 stamp = 0;
 			int in_stamp = 0;
 			while (!got && now() < end) {
-				int r = wasm_driver_hvc_get(buf, 16);
+				int r = con_get(buf, 16);
 				for (int j = 0; j < r; j++) {
 					char ch = buf[j];
 					if (ch == 'T') {

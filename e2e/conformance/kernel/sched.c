@@ -9,6 +9,7 @@ struct cpu cpus[NR_CPUS];
 volatile int sched_lock;
 volatile int switch_errors;
 volatile int raise_total;
+volatile int dead_resumed;
 struct task *volatile expect_raise_task;
 static struct task *free_tasks;
 static struct task *all_tasks;
@@ -16,6 +17,21 @@ static int next_pid = 1;
 
 static inline void lock(void) { spin_lock(&sched_lock); }
 static inline void unlock(void) { spin_unlock(&sched_lock); }
+static inline void rq_lock(struct cpu *c) { spin_lock(&c->rq_lock); }
+static inline void rq_unlock(struct cpu *c) { spin_unlock(&c->rq_lock); }
+
+/* task_rq_lock: the run-queue lock of the CPU t is on, which a migration
+   may change until the lock is held */
+static struct cpu *task_rq_lock(struct task *t)
+{
+	for (;;) {
+		struct cpu *c = &cpus[t->cpu];
+		rq_lock(c);
+		if (c == &cpus[t->cpu])
+			return c;
+		rq_unlock(c);
+	}
+}
 
 struct task *alloc_task(void)
 {
@@ -123,7 +139,8 @@ struct task *find_child_locked(struct task *p, int pid, int *have_child)
 }
 
 /* A task is on at most one run queue, at most once: a waker may enqueue a
-   task that has marked itself blocked but not yet switched away. */
+   task that has marked itself blocked but not yet switched away. Caller
+   holds the rq lock of t's CPU. */
 static void enqueue_locked(struct task *t)
 {
 	struct cpu *c = &cpus[t->cpu];
@@ -167,15 +184,46 @@ void raise_interrupt(int cpu, int irq)
 void wake_up(struct task *t)
 {
 	int need = 0;
-	lock();
+	struct cpu *c = task_rq_lock(t);
 	if (t->state == T_BLOCKED) {
 		t->state = T_RUNNING;
 		enqueue_locked(t);
 		need = 1;
 	}
-	unlock();
+	int cpu = t->cpu;
+	rq_unlock(c);
 	if (need)
-		raise_irq(t->cpu, IRQ_IPI);
+		raise_irq(cpu, IRQ_IPI);
+}
+
+/* try_to_wake_up with a migration: a blocked task that has switched away
+   for good (on_cpu clear, as Linux waits for p->on_cpu) and sleeps with no
+   timeout is moved to cpu and woken there; its next switch in is made by
+   that CPU, so the host resumes a task parked by one CPU from another.
+   Returns 1 if it moved, 0 if it was only woken (or not blocked). */
+int wake_up_on(struct task *t, int cpu)
+{
+	while (__atomic_load_n((int *)&t->on_cpu, __ATOMIC_ACQUIRE))
+		__builtin_wasm_memory_atomic_wait32((int *)&t->on_cpu, 1, 100000);
+	struct cpu *from = task_rq_lock(t);
+	if (t->state != T_BLOCKED || t->on_rq || t->on_sleep_list || t->on_cpu || from == &cpus[cpu]) {
+		rq_unlock(from);
+		wake_up(t);
+		return 0;
+	}
+	t->cpu = cpu; /* wakers that read the old CPU re-check under its lock */
+	rq_unlock(from);
+	struct cpu *to = task_rq_lock(t);
+	int need = 0;
+	if (t->state == T_BLOCKED) {
+		t->state = T_RUNNING;
+		enqueue_locked(t);
+		need = 1;
+	}
+	rq_unlock(to);
+	if (need)
+		raise_irq(cpu, IRQ_IPI);
+	return 1;
 }
 
 struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu, u32 flags)
@@ -188,9 +236,10 @@ struct task *kthread_create(int (*fn)(void *), void *arg, const char *name, int 
 	t->flags = TF_KTHREAD | TF_NEVER_RUN | flags;
 	t->parent = current();
 	t->state = T_RUNNING;
-	lock();
+	struct cpu *c = &cpus[cpu];
+	rq_lock(c);
 	enqueue_locked(t);
-	unlock();
+	rq_unlock(c);
 	raise_irq(cpu, IRQ_IPI);
 	return t;
 }
@@ -201,12 +250,21 @@ void finish_task_switch(struct task *last)
 {
 	struct task *cur = current();
 	struct cpu *c = &cpus[cur->cpu];
-	if (last != c->switch_from || last == cur || !last || last->magic != TASK_MAGIC) {
+	struct task *expected = c->switch_from;
+	/* the run-queue lock the switching task took in schedule() */
+	rq_unlock(c);
+	int ok = last == expected && last != cur && last && last->magic == TASK_MAGIC;
+	if (ok)
+		__atomic_store_n((int *)&last->on_cpu, 0, __ATOMIC_RELEASE); /* finish_task: prev is off its CPU */
+	if (!ok) {
 		switch_errors++;
-		printk("conf: switch error on cpu %d: last=%p expected=%p cur=%p\n", cur->cpu, last,
-		       c->switch_from, cur);
+		printk("conf: switch error on cpu %d: last=%p expected=%p cur=%p\n", cur->cpu, last, expected,
+		       cur);
 	}
-	if (last && last->state == T_DEAD) {
+	/* A dead task counts as switched out only when the host names it as
+	   the one it switched away from: a host that returns a wrong `last`
+	   leaves it unfreed, which the release checks see. */
+	if (ok && last->state == T_DEAD) {
 		int fr;
 		lock();
 		last->switched_out = 1;
@@ -234,24 +292,29 @@ void schedule(void)
 	struct task *prev = current();
 	struct cpu *c = &cpus[prev->cpu];
 	struct task *next;
-	lock();
+	rq_lock(c);
 	if (prev->state == T_RUNNING && !(prev->flags & TF_IDLE))
 		enqueue_locked(prev);
 	next = dequeue_locked(c);
 	if (!next)
 		next = c->idle;
 	if (next == prev) {
-		unlock();
+		rq_unlock(c);
 		return;
 	}
 	c->curr = next;
 	c->switch_from = prev;
-	unlock();
+	prev->on_cpu = 1;
+	next->on_cpu = 1;
+	/* the rq lock stays held through the switch import: the next task
+	   releases it in finish_task_switch (or schedule_tail) */
 	struct task *last = switch_to(prev, next);
 	finish_task_switch(last);
 }
 
-/* Block until cond(arg) holds (evaluated under the scheduler lock) or the
+/* Block until cond(arg) holds (evaluated under the CPU's run-queue lock and
+   the scheduler lock, so a waker's wake_up, which takes the run-queue lock,
+   cannot slip between the test and the sleep) or the
    timeout (ns, <0 = none) passes.  Timeouts are per-CPU timers handled by the
    idle loop's timed memory.atomic.wait32. */
 int wait_cond(int (*cond)(void *), void *arg, s64 timeout_ns)
@@ -261,15 +324,20 @@ int wait_cond(int (*cond)(void *), void *arg, s64 timeout_ns)
 	u64 deadline = timeout_ns < 0 ? NEVER : now() + (u64)timeout_ns;
 	for (;;) {
 		int program = 0;
+		c = &cpus[t->cpu]; /* a wake may have migrated t */
+		rq_lock(c);
 		lock();
 		if (cond && cond(arg)) {
 			unlock();
+			rq_unlock(c);
 			return 1;
 		}
 		if (deadline != NEVER && now() >= deadline) {
 			unlock();
+			rq_unlock(c);
 			return 0;
 		}
+		unlock();
 		t->state = T_BLOCKED;
 		if (deadline != NEVER) {
 			t->sleep_until = deadline;
@@ -277,26 +345,30 @@ int wait_cond(int (*cond)(void *), void *arg, s64 timeout_ns)
 				t->sleep_next = c->sleepers;
 				c->sleepers = t;
 				t->on_sleep_list = 1;
+				t->sleep_cpu = t->cpu;
 			}
 			if (deadline < c->timer_expiry) {
 				c->timer_expiry = deadline;
 				program = 1;
 			}
 		}
-		unlock();
+		rq_unlock(c);
 		if (program)
 			__builtin_wasm_memory_atomic_notify((int *)&c->raised_irqs, 1);
 		schedule();
-		lock();
+		if (!t->on_sleep_list) /* set only by t itself; run_timers clears it */
+			continue;
+		struct cpu *sc = &cpus[t->sleep_cpu];
+		rq_lock(sc);
 		if (t->on_sleep_list) {
-			for (struct task **pp = &c->sleepers; *pp; pp = &(*pp)->sleep_next)
+			for (struct task **pp = &sc->sleepers; *pp; pp = &(*pp)->sleep_next)
 				if (*pp == t) {
 					*pp = t->sleep_next;
 					break;
 				}
 			t->on_sleep_list = 0;
 		}
-		unlock();
+		rq_unlock(sc);
 	}
 }
 
@@ -305,7 +377,7 @@ void sleep_ms(int ms) { wait_cond(NULL, NULL, (s64)ms * 1000000); }
 static void run_timers(struct cpu *c)
 {
 	int woke = 0;
-	lock();
+	rq_lock(c);
 	u64 n = now(), next = NEVER;
 	for (struct task **pp = &c->sleepers; *pp;) {
 		struct task *t = *pp;
@@ -324,7 +396,7 @@ static void run_timers(struct cpu *c)
 		}
 	}
 	c->timer_expiry = next;
-	unlock();
+	rq_unlock(c);
 	(void)woke;
 }
 
@@ -389,8 +461,13 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 	t->exit_code = code;
 	t->state = T_DEAD;
 	unlock();
-	if (t->flags & TF_AUTOREAP)
+	if (t->flags & TF_AUTOREAP) {
 		release_task(t); /* self-release before the final switch */
+		/* release_task's zap_leader: the last thread of a group whose
+		   leader is a zombie releases the leader too */
+		if (t->zap)
+			release_task(t->zap);
+	}
 	else if (t->parent) {
 		/* exit_notify: the exit signal (SIGCHLD) to the parent, which
 		   drops it unless it has a handler; then wake its wait4 */
@@ -403,6 +480,7 @@ void __attribute__((noreturn)) do_exit_delayed(int code, s64 delay_ns)
 	if (delay_ns > 0)
 		atomic_sleep_ns(delay_ns);
 	schedule(); /* final switch: never returns */
+	__atomic_fetch_add((int *)&dead_resumed, 1, __ATOMIC_SEQ_CST);
 	printk("conf: BUG: dead task %d resumed\n", t->pid);
 	__builtin_trap();
 }

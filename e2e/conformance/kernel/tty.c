@@ -167,7 +167,7 @@ static int khvcd(void *a)
 	for (;;) {
 		int got = 0;
 		for (;;) {
-			int n = wasm_driver_hvc_get(buf, 16);
+			int n = con_get(buf, 16);
 			khvcd_polls++;
 			if (n <= 0)
 				break;
