@@ -3,9 +3,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,12 +58,23 @@ func TestPoolCeiling(t *testing.T) {
 	assert.Equal(t, low.Tasks, high.Tasks, "the same tasks are alive in both runs")
 }
 
-// TestStockTrimmed: the first pooled boot makes a stock of 12 started
-// workers; what the boot did not use is kept while it might still be needed,
-// then cut back to 2 once the machine has been quiet for 10 s.
+// TestStockTrimmed: the first pooled boot makes a stock of started workers
+// sized from the browser's core count (host.StockSizes: 4 per core, at most
+// 12, once the kernel is compiled); what the boot did not use is kept while
+// it might still be needed, then cut back to 2 once the machine has been
+// quiet for 10 s. The tab reports 4 cores, so the stock (12) is larger than
+// this small boot uses.
 func TestStockTrimmed(t *testing.T) {
-	tab := confTab(t, 90*time.Second, "conf=console maxcpus=1", nil)
+	needConformance(t)
+	tab := newTabIn(t, browserCtx, 90*time.Second)
+	tab.recordEvents()
+	tab.cdpDo("report 4 cores", func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetHardwareConcurrencyOverride, emulation.SetHardwareConcurrencyOverrideParams{HardwareConcurrency: 4})
+		return err
+	})
+	tab.Navigate("/", conformanceParams("conf=console maxcpus=1"))
 	tab.waitDone(45 * time.Second)
+	require.Equal(t, 4, Eval[int](tab, `navigator.hardwareConcurrency`))
 	first := Eval[int](tab, `gohost.status().stock`)
 	assert.Greater(t, first, 2, "a small boot leaves most of the stock unused")
 	tab.WaitJS("the stock cut back", `gohost.status().stock === 2`, 30*time.Second)
