@@ -12,11 +12,11 @@ import (
 // cores busy): creating the Web Worker, loading its scripts, instantiating
 // and starting Go. None of that depends on a machine: worker.js starts Go
 // first (message 'go') and takes a machine later (message 'machine'). The
-// host therefore keeps a stock of such started workers, made while the first
-// boot downloads and compiles the kernel, so that the workers a boot
-// needs first (CPU 0, the pool, the kernel's first kthreads, each of which the
-// kernel waits for) only have to instantiate the kernel.
-// How many, and when: StockSizes (pool.go), from the browser's core count.
+// host therefore keeps a stock of such started workers, so that the workers
+// a boot needs first (CPU 0, the pool, the kernel's first kthreads, each of
+// which the kernel waits for) only have to instantiate the kernel. How many,
+// and when (a few during the kernel's compile, the rest once it is
+// compiled): StockSizes (pool.go), from the browser's core count.
 var earlyStock, bootStock, quietStock = StockSizes(hardwareConcurrency())
 
 func hardwareConcurrency() int {
