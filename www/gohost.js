@@ -139,7 +139,12 @@ function fastInput(api, ex) {
   };
 }
 
+// mark names a moment of the host's start-up in the page's performance
+// timeline (gohost:...), for profiles and the bench.
+const mark = (what) => { try { performance.mark('gohost:' + what); } catch (_) { /* no timeline */ } };
+
 async function start(base) {
+  mark('start');
   if (!globalThis.crossOriginIsolated) {
     throw new Error('The page is not cross-origin isolated: the server must send "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (make serve does).');
   }
@@ -150,6 +155,7 @@ async function start(base) {
   return new Promise((resolve, reject) => {
     let exports = null;
     const onReady = () => {
+      mark('ready');
       const raw = globalThis.gohost;
       if (!raw) {
         reject(new Error('gohost-ready fired but globalThis.gohost is missing.'));
@@ -168,10 +174,12 @@ async function start(base) {
     Promise.resolve(early)
       .then((module) => module || WebAssembly.compileStreaming(fetch(url)))
       .then((module) => {
+        mark('compiled');
         bindHostmemImports(module, go.importObject);
         return WebAssembly.instantiate(module, go.importObject);
       })
       .then((instance) => {
+        mark('instantiated');
         exports = instance.exports;
         return go.run(instance).then(() => reject(new Error('The Go host exited.')));
       })

@@ -434,6 +434,7 @@ import * as userFiles from './userfiles.js';
   function wireHost(host) {
     state.host = host;
     host.on('stage', (ev) => {
+      performance.mark('gohost:stage:' + ev.stage);
       if (ev.stage === 'download') resetScreen();
       const text = (STAGE_TEXT[ev.stage] || ev.stage) + (ev.detail ? ': ' + ev.detail : '');
       setStage(ev.stage, text);
