@@ -1,13 +1,13 @@
 // early.js: the page's first script, run while the HTML is still parsed.
 // It starts everything the boot will wait for before anything else asks for
 // it: the kernel's download and WebAssembly.compileStreaming (the longest
-// job, on the browser's compile threads), the initramfs, and the two Go
-// programs (gohost.wasm for the page, gohost-worker.wasm for the workers).
-// The Go host starts meanwhile and takes these pending results
-// (globalThis.gohostPrefetch) instead of asking again, so nothing it does
-// delays the kernel's compile; it still checks the kernel's interface from
-// its own copy of the stream and refuses a kernel before anything is
-// instantiated.
+// job; in a worker, kfetch.js, so that the 30 MB stream does not keep the
+// main thread busy), the initramfs, and the two Go programs (gohost.wasm for
+// the page, gohost-worker.wasm for the workers). The Go host starts
+// meanwhile and takes these pending results (globalThis.gohostPrefetch)
+// instead of asking again, so nothing it does delays the kernel's compile;
+// it still checks the kernel's interface from the stream's leading sections
+// and refuses a kernel before anything is instantiated.
 //
 // The URL parameters are the Go host's to check (host/params.go). Only the
 // two it needs early are read here, the same way, and a guess that the host
@@ -42,25 +42,84 @@
   const quiet = (p) => { p.catch(() => {}); return p; }; // failures are reported by whoever takes them
 
   // fetchCompiling fetches url and, if it is wasm, compiles it as it
-  // arrives from a clone of the response (a clone keeps its URL, so the
-  // browser's code cache can serve a reload). keep: the response itself is
-  // also wanted (the host reads the kernel's head and progress from it).
-  function fetchCompiling(url, keep) {
+  // arrives (the Go programs: nothing else reads them).
+  function fetchCompiling(url) {
     let resolveCompile;
     const compiled = quiet(new Promise((resolve) => { resolveCompile = resolve; }));
-    const resp = quiet(fetch(url, { signal: abort.signal }).then((r) => {
+    quiet(fetch(url, { signal: abort.signal }).then((r) => {
       if (!r.ok) {
         resolveCompile(undefined);
-      } else {
-        let src = keep ? r.clone() : r;
-        // compileStreaming wants application/wasm; a server that labels it
-        // otherwise still gets it compiled (without the code cache).
-        if (!wasmType(r)) src = new Response(src.body, { headers: { 'content-type': 'application/wasm' } });
-        resolveCompile(quiet(WebAssembly.compileStreaming(src)));
+        return;
       }
-      return r;
-    }, (err) => { resolveCompile(undefined); throw err; }));
-    if (keep) responses.set(url, resp);
+      // compileStreaming wants application/wasm; a server that labels it
+      // otherwise still gets it compiled (without the code cache).
+      const src = wasmType(r) ? r : new Response(r.body, { headers: { 'content-type': 'application/wasm' } });
+      resolveCompile(quiet(WebAssembly.compileStreaming(src)));
+    }, () => resolveCompile(undefined)));
+    compiles.set(url, compiled);
+  }
+
+  // fetchKernelInWorker has kfetch.js download and compile the kernel, off
+  // the main thread, and gives the host a stand-in for the Response: its
+  // status and headers, and a body reader that asks the worker for chunks
+  // (read) or for the chunk at an offset, passing over the bytes before it
+  // there (skipTo, used by gohost.js's gohostSkipTo).
+  function fetchKernelInWorker(url) {
+    const w = new Worker('kfetch.js', { name: 'gohost kernel download' });
+    const waiting = new Map(); // read id -> resolve
+    let nextID = 0;
+    let onProgress = null;
+    let settle, fail, resolveCompile, rejectCompile;
+    let streamDone = false, moduleDone = false;
+    const finish = () => { if (streamDone && moduleDone) w.terminate(); };
+    const resp = quiet(new Promise((res, rej) => { settle = res; fail = rej; }));
+    const compiled = quiet(new Promise((res, rej) => { resolveCompile = res; rejectCompile = rej; }));
+    const ask = (target, progress) => new Promise((res, rej) => {
+      const id = nextID++;
+      onProgress = progress || null;
+      waiting.set(id, { res, rej });
+      w.postMessage({ op: 'read', id, target });
+    });
+    const reader = {
+      read: () => ask(-1).then((c) => (c.done ? { done: true } : { done: false, value: c.value })),
+      skipTo: (from, target, progress) => ask(target, progress),
+      cancel: () => { streamDone = true; w.postMessage({ op: 'cancel' }); finish(); return Promise.resolve(); },
+    };
+    w.onmessage = (ev) => {
+      const m = ev.data;
+      if (m.op === 'response') {
+        if (m.error !== undefined) {
+          streamDone = moduleDone = true;
+          finish();
+          resolveCompile(undefined);
+          fail(new TypeError(m.error));
+          return;
+        }
+        const h = m.headers;
+        if (!m.ok) { streamDone = moduleDone = true; finish(); resolveCompile(undefined); }
+        settle({
+          ok: m.ok, status: m.status, statusText: m.statusText, url: m.url,
+          headers: { get: (k) => (Object.prototype.hasOwnProperty.call(h, k.toLowerCase()) ? h[k.toLowerCase()] : null) },
+          body: { getReader: () => reader },
+        });
+      } else if (m.op === 'module') {
+        moduleDone = true;
+        finish();
+        if (m.error !== undefined) rejectCompile(new WebAssembly.CompileError(m.error));
+        else resolveCompile(m.module);
+      } else if (m.op === 'progress') {
+        if (onProgress) onProgress(m.loaded);
+      } else if (m.op === 'chunk') {
+        const wt = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.done) { streamDone = true; finish(); }
+        if (wt) (m.error !== undefined ? wt.rej(new TypeError(m.error)) : wt.res(m));
+      }
+    };
+    w.onerror = (ev) => { ev.preventDefault(); fail(new TypeError('the kernel download worker failed')); resolveCompile(undefined); };
+    w.postMessage({ op: 'start', url });
+    abort.signal.addEventListener('abort', () => w.terminate());
+    responses.set(url, resp);
     compiles.set(url, compiled);
   }
 
@@ -68,9 +127,9 @@
   // (the page's Content-Security-Policy allows no other; the host refuses
   // other schemes with a message).
   const fetchable = (u) => { const p = new URL(u); return p.origin === location.origin || p.protocol === 'https:'; };
-  if (fetchable(kernel)) fetchCompiling(kernel, true);
-  fetchCompiling(abs('gohost.wasm'), false);
-  fetchCompiling(abs('gohost-worker.wasm'), false);
+  if (fetchable(kernel)) fetchKernelInWorker(kernel);
+  fetchCompiling(abs('gohost.wasm'));
+  fetchCompiling(abs('gohost-worker.wasm'));
   if (fetchable(initrd)) responses.set(initrd, quiet(fetch(initrd, { signal: abort.signal })));
 
   globalThis.gohostPrefetch = {

@@ -35,6 +35,9 @@ export function startGohost({ base = new URL('.', import.meta.url).href } = {}) 
 // the chunk holding target, from target on (at: its offset), or done once
 // the stream ended first (at: the stream's length).
 globalThis.gohostSkipTo = async function skipTo(reader, at, target, progress) {
+  // The page's early.js may read the kernel in a worker (kfetch.js): the
+  // bytes are passed over there, not brought here.
+  if (typeof reader.skipTo === 'function') return reader.skipTo(at, target, progress);
   let said = performance.now();
   for (;;) {
     const r = await reader.read();
