@@ -45,8 +45,12 @@ func (m *Machine) arm(seen uint32) {
 		m.waitAsync(m.tick, 0, 0, drainInterval)
 		return
 	}
-	m.waitAsync(m.jm.i32, bridge.DoorbellAddr()/4, int32(seen), 250)
+	m.waitAsync(m.jm.i32, bridge.DoorbellAddr()/4, int32(seen), doorbellTimeoutMs)
 }
+
+// doorbellTimeoutMs bounds a quiet wait for the doorbell (see arm); a
+// variable so a test can tell a wake by the doorbell from one by the timeout.
+var doorbellTimeoutMs = 250
 
 // waitAsync calls m.wake once i32[index] changes from value or timeoutMs
 // passes (Atomics.waitAsync), or soon if it differs already.
