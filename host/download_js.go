@@ -195,7 +195,7 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 	if r.err != nil {
 		return 0, false, &KernelError{Message: fmt.Sprintf("the %s download from %s broke off: %v", what, url, r.err)}
 	}
-	cached := cachedResponse(&r, r.str(r.get(resp, "url")))
+	cached := cachedResponse(&r, resp)
 	if r.err != nil {
 		return 0, false, &KernelError{Message: fmt.Sprintf("cannot read the %s downloaded from %s: %v", what, url, r.err)}
 	}
@@ -361,13 +361,18 @@ func contentLength(r *jsReader, h safejs.Value) int {
 
 // cachedResponse tells from Resource Timing whether the browser served the
 // file from its cache (no bytes transferred).
-func cachedResponse(r *jsReader, url string) bool {
-	entries := r.call(r.get(safejs.Global(), "performance"), "getEntriesByName", url)
-	n := r.length(entries)
-	if n == 0 || r.err != nil {
-		return false
+// A response read in a worker (the page's kfetch.js) carries its worker's
+// Resource Timing entry as timing, since the page's timeline has none.
+func cachedResponse(r *jsReader, resp safejs.Value) bool {
+	e := r.get(resp, "timing")
+	if t, _ := e.Truthy(); !t {
+		entries := r.call(r.get(safejs.Global(), "performance"), "getEntriesByName", r.str(r.get(resp, "url")))
+		n := r.length(entries)
+		if n == 0 || r.err != nil {
+			return false
+		}
+		e = r.index(entries, n-1)
 	}
-	e := r.index(entries, n-1)
 	// Served from the cache outright (nothing transferred) or revalidated
 	// (a 304: only headers transferred).
 	transfer, encoded := r.int(r.get(e, "transferSize")), r.int(r.get(e, "encodedBodySize"))

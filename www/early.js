@@ -71,6 +71,7 @@
     let onProgress = null;
     let settle, fail, resolveCompile, rejectCompile;
     let streamDone = false, moduleDone = false;
+    let stand = null; // the stand-in Response, once the worker has one
     const finish = () => { if (streamDone && moduleDone) w.terminate(); };
     const resp = quiet(new Promise((res, rej) => { settle = res; fail = rej; }));
     const compiled = quiet(new Promise((res, rej) => { resolveCompile = res; rejectCompile = rej; }));
@@ -97,7 +98,7 @@
         }
         const h = m.headers;
         if (!m.ok) { streamDone = moduleDone = true; finish(); resolveCompile(undefined); }
-        settle({
+        settle(stand = {
           ok: m.ok, status: m.status, statusText: m.statusText, url: m.url,
           headers: { get: (k) => (Object.prototype.hasOwnProperty.call(h, k.toLowerCase()) ? h[k.toLowerCase()] : null) },
           body: { getReader: () => reader },
@@ -112,7 +113,7 @@
       } else if (m.op === 'chunk') {
         const wt = waiting.get(m.id);
         waiting.delete(m.id);
-        if (m.done) { streamDone = true; finish(); }
+        if (m.done) { streamDone = true; finish(); if (stand) stand.timing = m.timing; }
         if (wt) (m.error !== undefined ? wt.rej(new TypeError(m.error)) : wt.res(m));
       }
     };

@@ -15,7 +15,17 @@
 'use strict';
 
 let reader = null;
+let url = '';
 let at = 0; // offset of the next byte the reader gives
+
+// timing is this worker's Resource Timing entry of the download (the page's
+// timeline has none): the host tells a download served from the browser's
+// cache by its sizes.
+function timing() {
+  const es = performance.getEntriesByName(url);
+  const e = es[es.length - 1];
+  return e ? { transferSize: e.transferSize, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize } : undefined;
+}
 
 onmessage = (ev) => {
   const m = ev.data;
@@ -24,7 +34,8 @@ onmessage = (ev) => {
   else if (m.op === 'cancel' && reader) reader.cancel().catch(() => {});
 };
 
-async function start(url) {
+async function start(u) {
+  url = u;
   let r;
   try {
     r = await fetch(url);
@@ -56,7 +67,7 @@ async function read(id, target) {
   for (;;) {
     const r = await reader.read();
     if (r.done) {
-      postMessage({ op: 'chunk', id, done: true, at });
+      postMessage({ op: 'chunk', id, done: true, at, timing: timing() });
       return;
     }
     const c = r.value;
