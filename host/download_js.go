@@ -67,7 +67,7 @@ func absURL(url string) (string, bool) {
 }
 
 // open starts a download, or takes the one the page started for the same
-// URL when it loaded (globalThis.gohostPrefetch, see www/loader.js: the
+// URL when it loaded (globalThis.gohostPrefetch, see www/early.js: the
 // kernel and initramfs then download while gohost.wasm starts), and checks
 // its HTTP status.
 func (m *Machine) open(url, what string) (safejs.Value, error) {
@@ -105,9 +105,10 @@ func prefetched(url string) js.Value {
 	return p
 }
 
-// prefetchedCompile takes the page's compileStreaming of the kernel it
-// prefetched from url (a promise of the module), if there is one; else
-// undefined. It is only asked after prefetched(url) was taken.
+// prefetchedCompile takes the page's compile of a module it fetched early
+// from url (www/early.js: the kernel, in the kfetch.js worker, and the
+// worker program), a promise of the module or of undefined when it was not
+// fetched; else undefined.
 func prefetchedCompile(url string) js.Value {
 	pf := js.Global().Get("gohostPrefetch")
 	if pf.Type() != js.TypeObject || pf.Get("compiled").Type() != js.TypeFunction {
