@@ -22,16 +22,17 @@ var DefaultConfig = Config{
 // Header words (byte offsets).
 const (
 	offMagic    = 0
-	offDoorbell = 4              // bumped (and notified) whenever the main thread has work
-	offState    = 8              // machine state, see State*
-	offWorkers  = 12             // counter handing out worker ids
-	offSwitches = 16             // context switches performed (statistics)
-	offCreated  = 20             // tasks created (statistics)
-	offClock    = 24             // u64 last clock value handed out (8-aligned)
-	offCPUs     = 32             // 64 words: slot+1 of each CPU's idle task (0: offline)
-	offLost     = offCPUs + 64*4 // control events dropped because the ring stayed full
-	offLostKind = offLost + 4    // bit 1<<kind set for every kind of event dropped
-	headerSize  = offLostKind + 4
+	offDoorbell = 4               // bumped (and notified) whenever the main thread has work
+	offState    = 8               // machine state, see State*
+	offWorkers  = 12              // counter handing out worker ids
+	offSwitches = 16              // context switches performed (statistics)
+	offCreated  = 20              // tasks created (statistics)
+	offClock    = 24              // u64 last clock value handed out (8-aligned)
+	offCPUs     = 32              // 64 words: slot+1 of each CPU's idle task (0: offline)
+	offLost     = offCPUs + 64*4  // control events dropped because the ring stayed full
+	offLostKind = offLost + 4     // bit 1<<kind set for every kind of event dropped
+	offMemCheck = offLostKind + 4 // host writes into kernel memory checked (memcheck mode)
+	headerSize  = offMemCheck + 4
 )
 
 // Magic marks an initialised bridge memory.
@@ -122,6 +123,12 @@ func (b *Bridge) NewWorkerID() uint32 { return b.M.Add32(offWorkers, 1) + 1 }
 // CountSwitch and CountCreate feed the status panel.
 func (b *Bridge) CountSwitch() { b.M.Add32(offSwitches, 1) }
 func (b *Bridge) CountCreate() { b.M.Add32(offCreated, 1) }
+
+// CountMemChecked adds n host writes into kernel memory that the memcheck
+// mode checked; MemChecked reads the total, so that the page (and a test)
+// can see the mode really ran.
+func (b *Bridge) CountMemChecked(n uint32) { b.M.Add32(offMemCheck, n) }
+func (b *Bridge) MemChecked() uint32       { return b.M.Load32(offMemCheck) }
 
 // Switches and Created read the counters.
 func (b *Bridge) Switches() uint32 { return b.M.Load32(offSwitches) }

@@ -35,6 +35,9 @@ const (
 	KeyCmdline      = "cmdline" // primary only
 	KeyInitrd       = "initrd"  // primary only: an ArrayBuffer
 	KeyPrograms     = "programs"
+	// KeyMemcheck: check every host write into kernel memory against the
+	// range the kernel handed over (internal/memcheck); off when absent.
+	KeyMemcheck = "memcheck"
 )
 
 // Values of KeyKind and KeyRole.
@@ -49,7 +52,7 @@ const (
 // of MachineStart from gohostWorker.start.
 var ReadByWorkerJS = []string{KeyKind, KeyGoModule, KeyForwarderModule, KeyHostmemNames,
 	KeyKernelModule, KeyHostmem, KeyShims, KeyMemory, KeyBridge, KeyHostImports, KeyHostImpls, KeySysStubs,
-	KeyWasm64, KeyCmdline, KeyInitrd}
+	KeyWasm64, KeyInitrd}
 
 // GoStart starts a worker's Go runtime. The module fields hold JS values
 // (js.Value in the host), typed any so that this package stays plain Go.
@@ -87,6 +90,8 @@ type MachineStart struct {
 	// Programs are user programs the host compiled ahead of time, for
 	// every worker of the machine.
 	Programs []Program
+	// Memcheck turns on the check of every host write into kernel memory.
+	Memcheck bool
 }
 
 // Program is a user program compiled by the host for every worker.
@@ -102,7 +107,7 @@ func (s MachineStart) Message() map[string]any {
 		KeyKernelModule: s.KernelModule, KeyHostmem: s.HostmemModule, KeyShims: s.ShimsModule,
 		KeyMemory: s.Memory, KeyBridge: s.Bridge,
 		KeyHostImports: anyList(s.HostImports), KeyHostImpls: anyList(s.HostImpls), KeySysStubs: anyList(s.SysStubs),
-		KeyPoolCeiling: s.PoolCeiling, KeyWasm64: s.Wasm64,
+		KeyPoolCeiling: s.PoolCeiling, KeyWasm64: s.Wasm64, KeyMemcheck: s.Memcheck,
 	}
 	if s.Role == RolePrimary {
 		m[KeyCmdline], m[KeyInitrd] = s.Cmdline, s.Initrd

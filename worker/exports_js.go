@@ -5,6 +5,7 @@ import (
 
 	"github.com/linuxwasm/gohost/bridge"
 	"github.com/linuxwasm/gohost/internal/hostmem"
+	"github.com/linuxwasm/gohost/internal/memcheck"
 )
 
 // The kernel's host imports (section 2). Each is bound directly as the
@@ -141,7 +142,10 @@ func wasmDumpStacktrace(buf, maxSize uint32) {
 	if uint32(len(b)) > maxSize-1 {
 		b = b[:maxSize-1]
 	}
-	g.writeKernel(buf, append(b, 0))
+	grant(memcheck.StackTrace, buf, maxSize)
+	writeKernel(memcheck.StackTrace, buf, append(b, 0))
+	overrun(memcheck.StackTrace, buf+maxSize)
+	revoke(memcheck.StackTrace)
 }
 
 //go:wasmexport wasm_load_executable
@@ -198,10 +202,17 @@ func wasmHvcGet(buf, count int32) (r int32) {
 	if in.Len() == 0 {
 		return 0 // the common case: no lock, no wait
 	}
+	grant(memcheck.ConsoleIn, uint32(buf), uint32(count))
 	mu := in.Mutex()
 	mu.Lock()
-	n := in.Read(uint32(count), func(ringOff, bufOff, k uint32) { hostmem.CopyOut(uint32(buf)+bufOff, ringOff, k) })
+	n := in.Read(uint32(count), func(ringOff, bufOff, k uint32) {
+		copyOut(memcheck.ConsoleIn, uint32(buf)+bufOff, ringOff, k)
+	})
 	mu.Unlock()
+	if n > 0 {
+		overrun(memcheck.ConsoleIn, uint32(buf)+uint32(count))
+	}
+	revoke(memcheck.ConsoleIn)
 	return int32(n)
 }
 
@@ -227,7 +238,14 @@ func wasmRandomGetBytes(buf, count int32) (r int32) {
 	if count < 0 || count > maxRandom {
 		return -1
 	}
-	return int32(g.randomFill(uint32(buf), uint32(count)))
+	grant(memcheck.Random, uint32(buf), uint32(count))
+	defer revoke(memcheck.Random)
+	if !mayWrite(memcheck.Random, uint32(buf), uint32(count)) {
+		return -1
+	}
+	n := int32(g.randomFill(uint32(buf), uint32(count)))
+	overrun(memcheck.Random, uint32(buf)+uint32(count))
+	return n
 }
 
 // consolePut appends kernel bytes to the console output ring. It accepts

@@ -60,7 +60,8 @@ func (g glue) cString(addr, max uint32) string {
 	return g.v.Call("cString", addr, max).String()
 }
 
-// writeKernel stores b at guest address addr.
+// writeKernel stores b at guest address addr. Only kwrite_js.go calls it,
+// after the memcheck mode's check.
 func (g glue) writeKernel(addr uint32, b []byte) {
 	u := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(u, b)

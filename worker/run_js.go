@@ -6,6 +6,7 @@ import (
 
 	"github.com/linuxwasm/gohost/bridge"
 	"github.com/linuxwasm/gohost/internal/hostmem"
+	"github.com/linuxwasm/gohost/internal/memcheck"
 )
 
 var (
@@ -46,6 +47,7 @@ func Main() {
 	br = bridge.Open(hostmem.Mem{}, bridge.DefaultConfig, false)
 	start := g.get("start") // bridge.MachineStart
 	self.id = uint32(start.Get(bridge.KeyID).Int())
+	startMemcheck(start.Get(bridge.KeyMemcheck).Truthy())
 	takeSharedPrograms(start.Get(bridge.KeyPrograms))
 	if start.Get(bridge.KeyRole).String() == bridge.RolePrimary {
 		br.Board.Claim(self.id, bridge.WorkerBooting)
@@ -117,6 +119,70 @@ func idleForever() {
 	}
 }
 
+// writeBootParams writes the command line and places the initrd (section 4
+// steps 6-7): each into the range the spec gives it, and only there.
+// It returns an error text, or "".
+func writeBootParams(cmdline string) string {
+	a := g.v.Call("bootAddrs")
+	at, s0, e0 := uint32(a.Get("cmdline").Int()), uint32(a.Get("initrdStart").Int()), uint32(a.Get("initrdEnd").Int())
+	word := uint32(a.Get("wordSize").Int())
+	// boot_command_line is char[COMMAND_LINE_SIZE]: at most 511 bytes and
+	// the NUL (the host refused longer ones already: host.CheckCmdline).
+	cmd := []byte(cmdline)
+	if len(cmd) > commandLineSize-1 {
+		cmd = cmd[:commandLineSize-1]
+	}
+	grant(memcheck.Cmdline, at, commandLineSize)
+	ok := writeKernel(memcheck.Cmdline, at, append(cmd, 0))
+	overrun(memcheck.Cmdline, at+commandLineSize)
+	revoke(memcheck.Cmdline)
+	if !ok {
+		return "the command line write was refused"
+	}
+	r := g.v.Call("growForInitrd")
+	if e := r.Get("error"); !e.IsUndefined() {
+		return e.String()
+	}
+	start, n, end := uint32(r.Get("start").Int()), uint32(r.Get("len").Int()), uint32(r.Get("end").Int())
+	if n == 0 {
+		return ""
+	}
+	// The initrd goes into the pages the host itself just grew, directly
+	// above the memory as it stood.
+	grant(memcheck.Initrd, start, end-start)
+	ok = mayWrite(memcheck.Initrd, start, n)
+	if ok {
+		g.v.Call("copyInitrd", start)
+	}
+	overrun(memcheck.Initrd, start-1)
+	revoke(memcheck.Initrd)
+	if !ok {
+		return "the initrd copy was refused"
+	}
+	for _, w := range []struct {
+		k         memcheck.Kind
+		addr, val uint32
+	}{{memcheck.InitrdStart, s0, start}, {memcheck.InitrdEnd, e0, start + n}} {
+		// unsigned long, little-endian: 4 bytes, 8 on wasm64
+		b := make([]byte, word)
+		for i := 0; i < 4; i++ {
+			b[i] = byte(w.val >> (8 * i))
+		}
+		grant(w.k, w.addr, word)
+		ok = writeKernel(w.k, w.addr, b)
+		overrun(w.k, w.addr+word)
+		revoke(w.k)
+		if !ok {
+			return "the " + w.k.String() + " write was refused"
+		}
+	}
+	return ""
+}
+
+// commandLineSize is COMMAND_LINE_SIZE (section 4; 512 in both kernel
+// generations, gen2-interface-facts.md section 2).
+const commandLineSize = 512
+
 // runPrimary boots CPU 0 (section 4, steps 4-8): the kernel instance exists
 // and its one-time data initialisation is done, so the boot parameters can be
 // written now without being overwritten.
@@ -127,8 +193,8 @@ func runPrimary() {
 	self.slot, self.task = slot, initTask
 	br.Tasks.SetWorker(slot, self.id)
 	br.Board.SetTask(self.id, initTask, slot)
-	if err := g.v.Call("writeBootParams"); !err.IsUndefined() {
-		fatal("boot parameters: " + err.String())
+	if err := writeBootParams(g.get("start").Get(bridge.KeyCmdline).String()); err != "" {
+		fatal("boot parameters: " + err)
 		return
 	}
 	r := call(slotStart)

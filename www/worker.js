@@ -145,34 +145,35 @@ function startMachine(d) {
       while (end < b.length && end < addr + max && b[end] !== 0) end++;
       return new TextDecoder().decode(b.slice(addr, end));
     },
-    // Section 4 steps 6-7, after the one-time data initialisation.
-    writeBootParams() {
+    // Section 4 steps 6-7, after the one-time data initialisation. Go
+    // writes the command line and the initrd words itself (through
+    // writeKernel, where the memcheck mode sees them); here only what needs
+    // the memory object: the parameters' addresses, the growth for the
+    // initrd and its copy.
+    bootAddrs() {
+      return {
+        cmdline: word(kernel.boot_command_line.value),
+        initrdStart: word(kernel.initrd_start.value),
+        initrdEnd: word(kernel.initrd_end.value),
+        wordSize: wasm64 ? 8 : 4, // unsigned long
+      };
+    },
+    // growForInitrd grows the memory by the initrd's pages and answers
+    // where they start, how long the initrd is and where the grown pages
+    // end (or an error).
+    growForInitrd() {
       try {
-        const cmd = new TextEncoder().encode(d.cmdline).slice(0, 511);
-        const at = word(kernel.boot_command_line.value);
-        bytes().set(cmd, at);
-        bytes()[at + cmd.length] = 0;
-        const initrd = new Uint8Array(d.initrd);
-        if (initrd.length > 0) {
-          const pages = Math.ceil(initrd.length / 65536);
-          // memory64 grows by a BigInt and answers one
-          const start = Number(memory.grow(wasm64 ? BigInt(pages) : pages)) * 65536;
-          bytes().set(initrd, start);
-          const dv = new DataView(memory.buffer);
-          const s0 = word(kernel.initrd_start.value), e0 = word(kernel.initrd_end.value);
-          if (wasm64) { // unsigned long: u64
-            dv.setBigUint64(s0, BigInt(start), true);
-            dv.setBigUint64(e0, BigInt(start + initrd.length), true);
-          } else {
-            dv.setUint32(s0, start, true);
-            dv.setUint32(e0, start + initrd.length, true);
-          }
-        }
-        return undefined;
+        const len = d.initrd ? d.initrd.byteLength : 0;
+        if (len === 0) return { start: 0, len: 0, end: 0 };
+        const pages = Math.ceil(len / 65536);
+        // memory64 grows by a BigInt and answers one
+        const start = Number(memory.grow(wasm64 ? BigInt(pages) : pages)) * 65536;
+        return { start, len, end: start + pages * 65536 };
       } catch (err) {
-        return String(err);
+        return { error: String(err) };
       }
     },
+    copyInitrd(start) { bytes().set(new Uint8Array(d.initrd), start); },
     compile(u8) {
       try {
         return { module: new WebAssembly.Module(u8) };
