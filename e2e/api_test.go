@@ -36,7 +36,7 @@ func testAPIRefusals(t *testing.T) {
 	before := Eval[string](tab, `gohost.output()`)
 
 	msg := Eval[string](tab, `gohost.boot({kernel: '/conformance/vmlinux.wasm', cmdLine: 'conf=all'}).then(() => 'resolved', (e) => e.message)`)
-	assert.Equal(t, `gohost.boot: unknown option "cmdLine" (known: kernel, initrd, cmdline, files, readyPattern, poolFloor, poolCeiling)`, msg)
+	assert.Equal(t, `gohost.boot: unknown option "cmdLine" (known: kernel, initrd, cmdline, files, readyPattern, poolFloor, poolCeiling, memcheck)`, msg)
 	assert.Equal(t, before, Eval[string](tab, `gohost.output()`), "the refused boot changed nothing")
 
 	throws := func(expr string) string {

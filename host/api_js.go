@@ -46,7 +46,7 @@ type listener struct {
 var EventTypes = []string{"stage", "progress", "console", "log", "error", "stall"}
 
 // bootKeys are the options boot() takes; any other key is refused by name.
-var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling"}
+var bootKeys = []string{"kernel", "initrd", "cmdline", "files", "readyPattern", "poolFloor", "poolCeiling", "memcheck"}
 
 type waiter struct {
 	pattern  string // for the timeout's message
@@ -220,7 +220,7 @@ func containsString(list []string, s string) bool {
 }
 
 // parseParamsJS is gohost.parseParams(search, base): ParseParams for the
-// page, as {kernel, initrd, cmdline, selftest, problems, message}; problems
+// page, as {kernel, initrd, cmdline, selftest, memcheck, problems, message}; problems
 // is empty when the parameters can be used.
 func parseParamsJS(args []js.Value) any {
 	str := func(i int) string {
@@ -241,7 +241,7 @@ func parseParamsJS(args []js.Value) any {
 		msg = pe.Error()
 	}
 	return map[string]any{"kernel": p.Kernel, "initrd": p.Initrd, "cmdline": p.Cmdline, "selftest": p.SelfTest,
-		"problems": problems, "message": msg}
+		"memcheck": p.Memcheck, "problems": problems, "message": msg}
 }
 
 // freezeUptime stops the current machine's uptime where it is.
@@ -347,10 +347,22 @@ func bootOptions(o safejs.Value) (Options, safejs.Value, error) {
 		*dst = int(f)
 		return nil
 	}
+	boolean := func(key string, dst *bool) error {
+		v, ok, err := get(key)
+		if err != nil || !ok {
+			return err
+		}
+		if v.Type() != safejs.TypeBoolean {
+			return fmt.Errorf("gohost.boot: %s must be true or false", key)
+		}
+		*dst, err = v.Bool()
+		return err
+	}
 	for _, err := range []error{
 		str("kernel", &opts.KernelURL), str("initrd", &opts.InitrdURL), str("cmdline", &opts.Cmdline),
 		str("readyPattern", &opts.ReadyPattern),
 		count("poolFloor", 64, &opts.PoolFloor), count("poolCeiling", WorkerLimit, &opts.PoolCeiling),
+		boolean("memcheck", &opts.Memcheck),
 	} {
 		if err != nil {
 			return opts, files, err

@@ -30,6 +30,10 @@ type Options struct {
 	// ReadyPattern, when set, is the console text that means "ready" instead
 	// of a shell prompt (a conformance kernel prints no prompt).
 	ReadyPattern string
+	// Memcheck checks every host write into the kernel's memory against the
+	// range the kernel handed over for it (internal/memcheck); a write
+	// outside fails the machine. Off by default: a check per write.
+	Memcheck bool
 }
 
 // ErrorEvent is what the page shows in its error panel.
@@ -356,5 +360,9 @@ func (m *Machine) bridgeStatus() map[string]any {
 		"tasksCreated": m.br.Created(),
 		"consoleIn":    m.br.ConsoleIn.Produced(),
 		"memoryBytes":  m.memory.Get("buffer").Get("byteLength").Int(),
+		// how many host writes into kernel memory the memcheck mode
+		// checked: a test sees the mode really ran (0 when it is off)
+		"memcheck":       m.opts.Memcheck,
+		"memcheckWrites": m.br.MemChecked(),
 	}
 }

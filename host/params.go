@@ -25,7 +25,7 @@ const (
 
 // ParamNames lists the URL parameters the page knows, in the order its
 // messages name them.
-var ParamNames = []string{"cmdline", "kernel", "initrd", "cpus", "append", "selftest"}
+var ParamNames = []string{"cmdline", "kernel", "initrd", "cpus", "append", "selftest", "memcheck"}
 
 // Params is what the URL parameters ask for, with the defaults filled in.
 type Params struct {
@@ -35,6 +35,9 @@ type Params struct {
 	// SelfTest: boot the conformance kernel (test equipment, not Linux) as
 	// the host self-test.
 	SelfTest bool
+	// Memcheck: check every host write into the kernel's memory
+	// (gohost.boot's memcheck option).
+	Memcheck bool
 }
 
 // ParamsError lists every refused parameter, one line each.
@@ -114,6 +117,12 @@ func ParseParams(search, base string) (Params, error) {
 			return ""
 		}
 		return u.String()
+	}
+	if v, ok := get("memcheck"); ok {
+		if v != "" && v != "1" {
+			bad(`"memcheck" takes no value (or 1), not %q.`, v)
+		}
+		p.Memcheck = true
 	}
 	p.Kernel = resolve("kernel", kernelDef)
 	p.Initrd = resolve("initrd", initrdDef)

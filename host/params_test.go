@@ -68,6 +68,23 @@ func TestParseParamsSelfTest(t *testing.T) {
 	assert.Contains(t, all, `Parameter "selftest" is given more than once`)
 }
 
+// memcheck turns the check of the host's kernel writes on (off without it)
+// and takes no value but 1.
+func TestParseParamsMemcheck(t *testing.T) {
+	p, err := ParseParams("?cmdline=conf%3Dconsole", testBase)
+	require.NoError(t, err)
+	assert.False(t, p.Memcheck)
+	for _, q := range []string{"?memcheck", "?memcheck=1&cpus=2", "?selftest&memcheck"} {
+		p, err = ParseParams(q, testBase)
+		require.NoError(t, err, q)
+		assert.True(t, p.Memcheck, q)
+	}
+	_, err = ParseParams("?memcheck=yes", testBase)
+	var pe *ParamsError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, strings.Join(pe.Problems, "\n"), `"memcheck" takes no value (or 1), not "yes"`)
+}
+
 // Every refused value names its parameter (these were browser-tab tests).
 func TestParseParamsRefused(t *testing.T) {
 	for _, c := range []struct {
@@ -78,7 +95,7 @@ func TestParseParamsRefused(t *testing.T) {
 		{"cpus=0", url.Values{"cpus": {"0"}}, `"cpus" must be a whole number from 1 to 64, not "0"`},
 		{"cpus=65", url.Values{"cpus": {"65"}}, `"cpus" must be a whole number from 1 to 64, not "65"`},
 		{"cpus=abc", url.Values{"cpus": {"abc"}}, `"cpus" must be a whole number`},
-		{"unknown", url.Values{"bogus": {"1"}}, `Unknown parameter "bogus" (known: cmdline, kernel, initrd, cpus, append, selftest)`},
+		{"unknown", url.Values{"bogus": {"1"}}, `Unknown parameter "bogus" (known: cmdline, kernel, initrd, cpus, append, selftest, memcheck)`},
 		{"javascript-kernel", url.Values{"kernel": {"javascript:alert(1)"}}, `"kernel" must be an http(s) URL, not javascript:`},
 		{"empty-cmdline", url.Values{"cmdline": {""}}, `"cmdline" is empty`},
 		{"long-append", url.Values{"append": {strings.Repeat("x", 600)}}, `longer than 511 bytes`},

@@ -87,6 +87,7 @@ func (m *Machine) spawn(role string) {
 		HostImports: m.info.HostImports, HostImpls: m.info.HostImpls, SysStubs: stubs, Wasm64: m.info.Kind.Wasm64(),
 		PoolCeiling: m.pool.Ceiling(),
 		Programs:    m.programs,
+		Memcheck:    m.opts.Memcheck,
 	}
 	if role == bridge.RolePrimary {
 		start.Cmdline, start.Initrd = m.opts.Cmdline, m.initrd

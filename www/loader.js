@@ -503,6 +503,7 @@ import * as userFiles from './userfiles.js';
       kernel: state.opts.kernel, initrd: state.opts.initrd, cmdline: state.opts.cmdline,
       readyPattern: state.opts.readyPattern,
     };
+    if (state.opts.memcheck) opts.memcheck = true;
     const files = bootFiles();
     if (files.length) opts.files = files;
     return state.host.boot(opts).catch((err) => $('error-panel').hidden && showError({ // the host's error event may have said it first, with details
@@ -675,7 +676,7 @@ import * as userFiles from './userfiles.js';
       showError({ title: 'Invalid URL parameters', message: p.message, details: p.problems });
       return;
     }
-    state.opts = { kernel: p.kernel, initrd: p.initrd, cmdline: p.cmdline, selftest: p.selftest };
+    state.opts = { kernel: p.kernel, initrd: p.initrd, cmdline: p.cmdline, selftest: p.selftest, memcheck: p.memcheck };
     if (p.selftest || new URL(p.kernel).pathname === CONFORMANCE_KERNEL) conformanceMode();
     if (p.selftest) {
       try {
