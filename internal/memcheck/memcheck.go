@@ -56,6 +56,16 @@ func (k Kind) String() string {
 	return "kind " + strconv.Itoa(int(k))
 }
 
+// KindNamed is the kind whose String is s, or 0.
+func KindNamed(s string) Kind {
+	for k := Kind(1); k < numKinds; k++ {
+		if kindNames[k] == s {
+			return k
+		}
+	}
+	return 0
+}
+
 // Range is [Start, Start+Len) in kernel memory. Addresses are 64-bit so
 // that a range reaching past 4 GiB is seen as such, never wrapped.
 type Range struct{ Start, Len uint64 }

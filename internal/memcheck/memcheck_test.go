@@ -119,6 +119,9 @@ func TestHistory(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
+	if KindNamed("") != 0 || KindNamed("nothing") != 0 {
+		t.Error("KindNamed found a kind for no name")
+	}
 	seen := map[string]bool{}
 	for k := Kind(1); k < numKinds; k++ {
 		s := k.String()
@@ -126,6 +129,9 @@ func TestKindNames(t *testing.T) {
 			t.Errorf("kind %d has name %q", k, s)
 		}
 		seen[s] = true
+		if KindNamed(s) != k {
+			t.Errorf("KindNamed(%q) = %v, want %v", s, KindNamed(s), k)
+		}
 	}
 }
 
