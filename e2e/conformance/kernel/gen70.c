@@ -20,13 +20,23 @@
    positive result to add_bootloader_randomness; boot goes on either way. */
 void gen70_setup_boot_rng(int boot)
 {
-	u8 seed[32];
-	memset(seed, 0, sizeof(seed));
-	long n = wasm_random_get_bytes(seed, sizeof(seed));
-	if (n != (long)sizeof(seed))
+	/* u8 seed[32] on setup_arch's stack, here between guard words */
+	struct {
+		u32 pre[GUARD_WORDS];
+		u8 seed[32];
+		u32 post[GUARD_WORDS];
+	} g;
+	guard_set(g.pre);
+	guard_set(g.post);
+	u8 *seed = g.seed;
+	memset(seed, 0, sizeof(g.seed));
+	long n = wasm_random_get_bytes(seed, sizeof(g.seed));
+	guard_check(g.pre, "random_get_bytes", "before", seed, sizeof(g.seed));
+	guard_check(g.post, "random_get_bytes", "after", seed, sizeof(g.seed));
+	if (n != (long)sizeof(g.seed))
 		printk("WARNING: wasm_random_get_bytes returned %d, want 32\n", (int)n);
 	int nonzero = 0;
-	for (int i = 0; i < (int)sizeof(seed); i++)
+	for (int i = 0; i < (int)sizeof(g.seed); i++)
 		nonzero += seed[i] != 0;
 	/* 32 random bytes are all zero once in 2^256 boots */
 	if (boot)
@@ -38,29 +48,42 @@ void gen70_setup_boot_rng(int boot)
    the runtime's contract. */
 void gen70_random_scenario(void)
 {
-	u32 size = 65536 + 16;
-	u8 *buf = page_alloc(size, PAGE_SIZE);
-	if (!buf) {
+	/* guard words before and after the 65536 bytes handed over */
+	u32 gsize = GUARD_WORDS * 4, size = gsize + 65536 + gsize;
+	u8 *base = page_alloc(size, PAGE_SIZE);
+	if (!base) {
 		check("random", "alloc", 0, "no memory");
 		return;
 	}
-	memset(buf, 0, size);
+	u8 *buf = base + gsize;
+	u32 *pre = (u32 *)base, *post = (u32 *)(buf + 65536);
+	guard_set(pre);
+	guard_set(post);
+	memset(buf, 0, 65536);
 	long n = wasm_random_get_bytes(buf, 65536);
+	guard_check(pre, "random_get_bytes", "before", buf, 65536);
+	guard_check(post, "random_get_bytes", "after", buf, 65536);
 	int zeros = 0;
 	for (u32 i = 0; i < 65536; i++)
 		zeros += buf[i] == 0;
 	/* about 256 of 65536 random bytes are zero */
 	check("random", "max", n == 65536 && zeros < 1024, "ret=%d zeros=%d", (int)n, zeros);
-	int untouched = 1;
-	for (u32 i = 65536; i < size; i++)
-		untouched &= buf[i] == 0;
-	check("random", "bounded", untouched, "bytes past count written");
-	memset(buf, 0, size);
+	memset(buf, 0, 65536);
 	n = wasm_random_get_bytes(buf, 65537);
 	check("random", "too_many", n == -1, "ret=%d", (int)n);
+	int untouched = 1;
+	for (u32 i = 0; i < 65536; i++)
+		untouched &= buf[i] == 0;
+	guard_check(pre, "random_get_bytes", "before", buf, 0);
+	guard_check(post, "random_get_bytes", "after", buf, 0);
+	check("random", "too_many_untouched", untouched, "bytes written for a refused count");
 	n = wasm_random_get_bytes(buf, 0);
 	check("random", "zero", n == 0, "ret=%d", (int)n);
-	page_free(buf, size);
+	for (u32 i = 0; i < 65536; i++)
+		untouched &= buf[i] == 0;
+	guard_check(pre, "random_get_bytes", "before", buf, 0);
+	check("random", "zero_untouched", untouched, "bytes written for count 0");
+	page_free(base, size);
 }
 
 /* cond_syscall -> sys_ni_syscall: the dispatcher never calls it, the syscall

@@ -265,6 +265,19 @@ void free_images(struct task *t);
 void realboot_scenario(int churn);
 void stall_scenario(void); /* stall.c */
 
+/* Guard words (issue 19 item 8): a pattern before and after every buffer
+   the kernel hands the host to write, checked after each call. The host sees
+   only the pointer and the size the real kernel passes; the guards are the
+   kernel's own memory around it, which the host has no business writing. A
+   broken guard panics, naming the buffer. */
+#define GUARD_WORDS 4
+#define GUARD_WORD 0x47554152u /* "RAUG": no byte 0x00 or 0xa5 */
+void guard_set(volatile u32 *g);
+/* side is "before" or "after"; buf and len the range the host was given */
+void guard_check(const volatile u32 *g, const char *what, const char *side, const void *buf, unsigned long len);
+void guard_zero_check(const volatile u8 *p, u32 n, const char *what, const char *side, const void *buf, unsigned long len);
+extern volatile int guard_checks; /* guard checks made, printed at CONF DONE */
+
 /* cmdline */
 const char *cmdline_get(const char *key, char *out, int outsize);
 int cmdline_int(const char *key, int def);

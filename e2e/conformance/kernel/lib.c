@@ -178,14 +178,68 @@ void con_write_raw(const char *buf, int n, int chunk)
 void con_acquire(void) { spin_lock(&con_lock); }
 void con_release(void) { spin_unlock(&con_lock); }
 
+/* ---- guard words ---- */
+volatile int guard_checks;
+
+void guard_set(volatile u32 *g)
+{
+	for (int i = 0; i < GUARD_WORDS; i++)
+		g[i] = GUARD_WORD;
+}
+
+/* unit is "word" (a guard word, seen read as a u32) or "byte" (a zero byte) */
+static void __attribute__((noreturn)) guard_broken(const char *what, const char *side, const void *buf,
+						   unsigned long len, const char *unit, int at, u32 seen)
+{
+	static char msg[200];
+	__atomic_fetch_add((int *)&checks_failed, 1, __ATOMIC_SEQ_CST);
+	snprintf(msg, sizeof(msg), "conformance kernel: GUARD BROKEN %s the %s buffer [%x, %x): the host wrote outside it (guard %s %d reads %x)",
+		 side, what, (u32)(unsigned long)buf, (u32)((unsigned long)buf + len), unit, at, seen);
+	printk("%s\n", msg);
+	wasm_panic(msg);
+	for (;;)
+		atomic_sleep_ns(100000000);
+}
+
+void guard_check(const volatile u32 *g, const char *what, const char *side, const void *buf, unsigned long len)
+{
+	__atomic_fetch_add((int *)&guard_checks, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < GUARD_WORDS; i++)
+		if (g[i] != GUARD_WORD)
+			guard_broken(what, side, buf, len, "word", i, g[i]);
+}
+
+void guard_zero_check(const volatile u8 *p, u32 n, const char *what, const char *side, const void *buf, unsigned long len)
+{
+	__atomic_fetch_add((int *)&guard_checks, 1, __ATOMIC_RELAXED);
+	for (u32 i = 0; i < n; i++)
+		if (p[i])
+			guard_broken(what, side, buf, len, "byte", (int)i, p[i]);
+}
+
 /* hvc_poll's read: under the console lock that every put also holds (the
    hvc port's lock), so while the host works in wasm_driver_hvc_get every
-   CPU that prints waits, as under Linux */
+   CPU that prints waits, as under Linux. Like __hvc_poll it hands the host a
+   local buffer of N_INBUF (16) bytes, here between guard words, and copies
+   what came to the caller. */
 int con_get(char *buf, int count)
 {
+	struct {
+		u32 pre[GUARD_WORDS];
+		char in[16];
+		u32 post[GUARD_WORDS];
+	} g;
+	if (count > (int)sizeof(g.in))
+		count = sizeof(g.in);
+	guard_set(g.pre);
+	guard_set(g.post);
 	spin_lock(&con_lock);
-	int n = wasm_driver_hvc_get(buf, count);
+	int n = wasm_driver_hvc_get(g.in, count);
 	spin_unlock(&con_lock);
+	guard_check(g.pre, "hvc_get", "before", g.in, count);
+	guard_check(g.post, "hvc_get", "after", g.in, count);
+	for (int i = 0; i < n && i < count; i++)
+		buf[i] = g.in[i];
 	return n;
 }
 

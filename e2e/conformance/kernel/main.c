@@ -4,9 +4,59 @@
  */
 #include "kernel.h"
 
-char boot_command_line[COMMAND_LINE_SIZE];
+/* boot_command_line between guard words: one named data section keeps the
+   three in this order (boot_checks verifies they are adjacent) */
+#define BOOT_PARAMS __attribute__((section(".data.conf_boot_params"), used))
+BOOT_PARAMS volatile u32 cmdline_guard_pre[GUARD_WORDS] = {GUARD_WORD, GUARD_WORD, GUARD_WORD, GUARD_WORD};
+BOOT_PARAMS char boot_command_line[COMMAND_LINE_SIZE] = {0};
+BOOT_PARAMS volatile u32 cmdline_guard_post[GUARD_WORDS] = {GUARD_WORD, GUARD_WORD, GUARD_WORD, GUARD_WORD};
 unsigned long memory_start, memory_end, memory_kernel_break;
 extern unsigned long initrd_start, initrd_end;
+extern volatile u32 initrd_guard_pre[GUARD_WORDS], initrd_guard_mid[GUARD_WORDS], initrd_guard_post[GUARD_WORDS];
+
+/* The host wrote the command line, the initrd and its two words before
+   _start: every guard around them must be intact (issue 19 item 8), and
+   they must really be adjacent to what they guard, or the check proves
+   nothing. The initrd's own guards: the rest of its last page, which the
+   host grew and must leave zero, and the 64 bytes below it, the top of the
+   memory as it stood, which nothing has used yet. */
+extern char __heap_base[];
+
+/* through volatile words: the compiler may fold a comparison of the end of
+   one object with the start of another to false */
+static int same_addr(const volatile void *a, const volatile void *b)
+{
+	volatile unsigned long x = (unsigned long)a, y = (unsigned long)b;
+	return x == y;
+}
+
+static void boot_param_guards(void)
+{
+	int adjacent = same_addr(cmdline_guard_pre + GUARD_WORDS, boot_command_line) &&
+		       same_addr(boot_command_line + COMMAND_LINE_SIZE, cmdline_guard_post) &&
+		       same_addr(initrd_guard_pre + GUARD_WORDS, &initrd_start) &&
+		       same_addr(&initrd_start + 1, initrd_guard_mid) &&
+		       same_addr(initrd_guard_mid + GUARD_WORDS, &initrd_end) &&
+		       same_addr(&initrd_end + 1, initrd_guard_post);
+	if (!adjacent) {
+		printk("CONF boot guard_layout FAIL the guard words are not adjacent to the parameters\n");
+		__atomic_fetch_add((int *)&checks_failed, 1, __ATOMIC_SEQ_CST);
+	}
+	guard_check(cmdline_guard_pre, "boot_command_line", "before", boot_command_line, COMMAND_LINE_SIZE);
+	guard_check(cmdline_guard_post, "boot_command_line", "after", boot_command_line, COMMAND_LINE_SIZE);
+	guard_check(initrd_guard_pre, "initrd_start word", "before", &initrd_start, sizeof(initrd_start));
+	guard_check(initrd_guard_mid, "initrd_start word", "after", &initrd_start, sizeof(initrd_start));
+	guard_check(initrd_guard_post, "initrd_end word", "after", &initrd_end, sizeof(initrd_end));
+	u32 is = initrd_start, ie = initrd_end;
+	if (ie > is) {
+		u32 tail_end = (ie + WASM_PAGE - 1) / WASM_PAGE * WASM_PAGE;
+		guard_zero_check((const u8 *)ie, tail_end - ie, "initrd", "after", (void *)is, ie - is);
+		/* the kernel's stacks are in its tasks' blocks (data): nothing
+		   lies above __heap_base yet */
+		if (is >= 64 && is - 64 >= (u32)(unsigned long)__heap_base)
+			guard_zero_check((const u8 *)(is - 64), 64, "initrd", "before", (void *)is, ie - is);
+	}
+}
 /* 2.5 MiB of BSS, exported (kept alive) so the declared memory minimum is well
    above 30 pages. */
 char conf_ballast[2621440];
@@ -392,6 +442,7 @@ void start_kernel_c(void)
 	int boot = conf_selected("boot");
 
 	printk("conformance kernel (linux-wasm host ABI test equipment, not Linux)\n");
+	boot_param_guards();
 	printk("Command line: %s\n", boot_command_line);
 	if (boot)
 		boot_checks(pages);

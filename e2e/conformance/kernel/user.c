@@ -5,7 +5,17 @@
  */
 #include "kernel.h"
 
-unsigned long initrd_start, initrd_end;
+/* the initrd words between guard words, kept in order by one named data
+   section (main.c's boot_param_guards checks they are adjacent) */
+/* (aligned: no more than an unsigned long's, or clang would give the 16-byte
+   arrays 16 and leave unguarded padding after each word) */
+#define BOOT_PARAMS __attribute__((section(".data.conf_initrd_words"), used, aligned(sizeof(unsigned long))))
+#define GUARD4 {GUARD_WORD, GUARD_WORD, GUARD_WORD, GUARD_WORD}
+BOOT_PARAMS volatile u32 initrd_guard_pre[GUARD_WORDS] = GUARD4;
+BOOT_PARAMS unsigned long initrd_start = 0;
+BOOT_PARAMS volatile u32 initrd_guard_mid[GUARD_WORDS] = GUARD4;
+BOOT_PARAMS unsigned long initrd_end = 0;
+BOOT_PARAMS volatile u32 initrd_guard_post[GUARD_WORDS] = GUARD4;
 
 /* ---- initrd ---- */
 static u32 hex8(const u8 *p, int *ok)
