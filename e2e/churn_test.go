@@ -159,6 +159,7 @@ func sigstat(t *testing.T, tab *Tab, s *churnStats) string {
 func TestChurn(t *testing.T) {
 	tab := realbootTab(t, "churn", 5*time.Minute)
 	before := settledCounts(tab, 30*time.Second)
+	checked := memcheckWrites(t, tab)
 	var s churnStats
 	for i := 1; i <= 20; i++ {
 		churnStep(t, tab, i, &s)
@@ -168,6 +169,16 @@ func TestChurn(t *testing.T) {
 	t.Log(sigstat(t, tab, &s))
 	t.Log(s.summary(tab))
 	requireNoLeak(t, tab, before, "20 churn steps")
+	requireMemchecked(t, tab, checked, 20)
+}
+
+// requireMemchecked: the memcheck mode checked at least one host write (the
+// console input of a typed line) per churn step since checked was read.
+func requireMemchecked(t *testing.T, tab *Tab, checked, steps int) {
+	t.Helper()
+	n := memcheckWrites(t, tab)
+	require.GreaterOrEqual(t, n-checked, steps, "host writes checked during %d churn steps (from %d to %d)", steps, checked, n)
+	t.Logf("memcheck: %d host writes into kernel memory checked, all inside their grants", n)
 }
 
 // TestSoakChurn: GOHOST_SOAK=15m GOHOST_SOAK_MODE=churn, a line every
@@ -186,10 +197,13 @@ func TestSoakChurn(t *testing.T) {
 	}
 	tab := realbootTab(t, "churn", dur+10*time.Minute)
 	before := settledCounts(tab, 30*time.Second)
+	checked := memcheckWrites(t, tab)
 	var s churnStats
 	var kf soakFaults
 	start := time.Now()
+	steps := 0
 	for i := 1; time.Since(start) < dur; i++ {
+		steps++
 		t0 := time.Now()
 		churnStep(t, tab, i, &s)
 		if i%10 == 0 {
@@ -202,4 +216,5 @@ func TestSoakChurn(t *testing.T) {
 	t.Log(s.summary(tab))
 	fmt.Printf("SOAK kernel fault reports: %s\n", kf.summary())
 	requireNoLeak(t, tab, before, "the churn soak")
+	requireMemchecked(t, tab, checked, steps)
 }

@@ -35,7 +35,13 @@ func realbootTab(t *testing.T, scenario string, timeout time.Duration) *Tab {
 		// baseline is taken after them
 		extra = append(extra, "kworker_idle=2")
 	}
-	tab := confTab(t, timeout, conformanceCmdline(t, scenario, extra...), realKernelParams())
+	params := realKernelParams()
+	if scenario == "churn" {
+		// the churn test and soak run with every host write into kernel
+		// memory checked (issue 19 item 8)
+		params.Set("memcheck", "1")
+	}
+	tab := confTab(t, timeout, conformanceCmdline(t, scenario, extra...), params)
 	tab.WaitJS("the shell prompt", `globalThis.gohost && /\/ # $/.test(gohost.output())`, 3*time.Minute)
 	out := Eval[string](tab, `gohost.output()`)
 	requireAllPassed(t, out)
