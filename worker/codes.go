@@ -185,6 +185,55 @@ func dylinkTable(sec []byte) (uint32, bool) {
 	return 0, false
 }
 
+// DataSize is the data area a user program's image asks the kernel for: the
+// memory size of its WASM_DYLINK_MEM_INFO (section 6.1), and the area the
+// kernel reserves for it at data_start, rounded up to whole kernel pages
+// (what binfmt_wasm allocates). ok is false when the image does not start
+// with a dylink.0 section holding a memory size.
+func DataSize(image []byte) (memSize, reserved uint32, ok bool) {
+	if len(image) < 8 || string(image[:4]) != "\x00asm" || len(image) < 9 || image[8] != 0 {
+		return 0, 0, false
+	}
+	n, k := uleb(image[9:])
+	if k == 0 || uint64(9+k)+n > uint64(len(image)) {
+		return 0, 0, false
+	}
+	r := reader{b: image[9+k : 9+k+int(n)]}
+	if r.name() != "dylink.0" {
+		return 0, 0, false
+	}
+	return dylinkMemSize(r.b[r.p:])
+}
+
+// DylinkMemSize is DataSize from a dylink.0 section's payload (the bytes
+// after its name, as WebAssembly.Module.customSections gives them).
+func DylinkMemSize(payload []byte) (memSize, reserved uint32, ok bool) {
+	return dylinkMemSize(payload)
+}
+
+// kernelPageSize is the kernel's PAGE_SIZE (section 4).
+const kernelPageSize = 4096
+
+func dylinkMemSize(payload []byte) (uint32, uint32, bool) {
+	r := reader{b: payload}
+	for !r.bad && r.p < len(r.b) {
+		typ, size := r.byte(), r.u32()
+		end := r.p + int(size)
+		if r.bad || end > len(r.b) {
+			return 0, 0, false
+		}
+		if typ == 1 { // WASM_DYLINK_MEM_INFO: memsize first
+			m := r.u32()
+			if r.bad || m > 0xffffffff-kernelPageSize {
+				return 0, 0, false
+			}
+			return m, (m + kernelPageSize - 1) &^ (kernelPageSize - 1), true
+		}
+		r.p = end
+	}
+	return 0, 0, false
+}
+
 func tableImportMin(sec []byte) (uint32, bool, bool) {
 	r := reader{b: sec}
 	var min uint32

@@ -96,6 +96,20 @@ func (g glue) randomFill(addr, count uint32) int {
 	return g.v.Call("randomFill", addr, count).Int()
 }
 
+// moduleMemSize is the dylink.0 memory size of a compiled user module (0
+// when it has none).
+func (g glue) moduleMemSize(mod js.Value) uint32 {
+	secs := js.Global().Get("WebAssembly").Get("Module").Call("customSections", mod, "dylink.0")
+	if secs.Length() == 0 {
+		return 0
+	}
+	u := js.Global().Get("Uint8Array").New(secs.Index(0))
+	b := make([]byte, u.Length())
+	js.CopyBytesToGo(b, u)
+	m, _, _ := DylinkMemSize(b)
+	return m
+}
+
 // setUserSP sets the user instance's __stack_pointer global.
 func (g glue) setUserSP(sp uint32) { g.v.Call("setUserSP", sp) }
 

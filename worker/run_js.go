@@ -31,6 +31,12 @@ var self struct {
 		module                js.Value
 		tableSize             uint32
 		dataStart, tableStart uint32
+		// memSize is the module's own dylink.0 memory size (memcheck mode
+		// only): what its start function initialises at __memory_base.
+		memSize uint32
+		// reserved is the data area's size by the image (DataSize), -1
+		// when it has none.
+		reserved int64
 	}
 	userLive      bool   // a user instance exists
 	exports       uint32 // which optional user exports it has (bit per slot)
@@ -289,6 +295,7 @@ func finishTask() {
 		self.userLive = false
 	}
 	self.prog.pending, self.prog.loadErr = false, nil
+	revoke(memcheck.UserData)
 	self.prog.module = js.Undefined()
 	self.signalPending = false
 	br.Tasks.Free(self.slot)
@@ -302,13 +309,22 @@ func finishTask() {
 // together with the error if that failed.
 func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
 	br.Board.Set(self.id, bridge.WorkerLoading)
-	c, err := compileProgram(binStart, binEnd)
+	c, reserved, err := compileProgram(binStart, binEnd)
 	br.Board.Set(self.id, bridge.WorkerRunning)
 	if err != nil {
 		logf("task " + hex(self.task) + ": cannot load program: " + err.Error())
 	}
 	p := &self.prog
 	p.pending, p.loadErr, p.module, p.tableSize, p.dataStart, p.tableStart = true, err, c.module, c.tableSize, dataStart, tableStart
+	p.memSize, p.reserved = c.memSize, reserved
+	// The data area the kernel handed over with this program: the
+	// page-rounded memory size of the image it mapped (section 6.1). The
+	// instance made later writes its data segments there, at the
+	// __memory_base the host gives it.
+	revoke(memcheck.UserData)
+	if reserved >= 0 {
+		grant(memcheck.UserData, dataStart, uint32(reserved))
+	}
 }
 
 // compileProgram identifies a program image by content and finds its
@@ -318,21 +334,33 @@ func loadProgram(binStart, binEnd, dataStart, tableStart uint32) {
 // the key and the table size: a worker's Go heap never shrinks (wasm memory
 // cannot), so copying a 1.5 MB BusyBox into Go on every exec would leave
 // megabytes resident in every worker that ever execed it.
-func compileProgram(binStart, binEnd uint32) (compiled, error) {
+//
+// It also returns the data area the kernel reserves for the image (DataSize),
+// or -1 when its dylink.0 gives none (the memcheck mode grants nothing then).
+func compileProgram(binStart, binEnd uint32) (compiled, int64, error) {
 	if binEnd <= binStart {
-		return compiled{}, jsError("empty program image")
+		return compiled{}, -1, jsError("empty program image")
 	}
 	n := int(binEnd - binStart)
 	view := g.kernelView(binStart, binEnd)
 	var size uint32
 	sized := false
+	reserved := int64(-1)
 	key := bridge.ProgramKeyChunked(n, programBuf(), func(off int, dst []byte) {
 		js.CopyBytesToGo(dst, view.Call("subarray", off, off+len(dst)))
 		if off == 0 {
 			// The sections TableSize reads (dylink.0, imports) come first.
 			size, sized = TableSize(dst)
+			if _, r, ok := DataSize(dst); ok {
+				reserved = int64(r)
+			}
 		}
 	})
+	c, err := findProgram(key, binStart, binEnd, n, size, sized)
+	return c, reserved, err
+}
+
+func findProgram(key uint64, binStart, binEnd uint32, n int, size uint32, sized bool) (compiled, error) {
 	if c, ok := programs.get(key); ok {
 		return c, nil
 	}
@@ -346,7 +374,7 @@ func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	}
 	if mod, ok := sharedPrograms[key]; ok {
 		// Compiled by the host for the whole machine: nothing to compile.
-		c := compiled{module: mod, tableSize: size}
+		c := newCompiled(mod, size)
 		programs.put(key, c)
 		return c, nil
 	}
@@ -354,9 +382,20 @@ func compileProgram(binStart, binEnd uint32) (compiled, error) {
 	if err != nil {
 		return compiled{}, err
 	}
-	c := compiled{module: mod, tableSize: size}
+	c := newCompiled(mod, size)
 	programs.put(key, c)
 	return c, nil
+}
+
+// newCompiled records a compiled program; in memcheck mode with its own
+// dylink.0 memory size, read from the module (not from the image it came
+// from, so that a module found for the wrong image is caught).
+func newCompiled(mod js.Value, tableSize uint32) compiled {
+	c := compiled{module: mod, tableSize: tableSize}
+	if mc != nil {
+		c.memSize = g.moduleMemSize(mod)
+	}
+	return c
 }
 
 var progBuf []byte
@@ -372,6 +411,7 @@ func programBuf() []byte {
 type compiled struct {
 	module    js.Value
 	tableSize uint32
+	memSize   uint32
 }
 
 var programs = newProgramCache[compiled](4)
@@ -468,6 +508,16 @@ func setupUser(clone bool) Result {
 		return raiseException()
 	}
 	sp := call(slotGetUserSP).Value
+	// The instance's start function initialises memSize bytes at
+	// __memory_base = dataStart: inside the data area the kernel handed over.
+	ok := mayWrite(memcheck.UserData, p.dataStart, p.memSize)
+	if p.reserved >= 0 {
+		overrun(memcheck.UserData, p.dataStart+uint32(p.reserved))
+	}
+	revoke(memcheck.UserData)
+	if !ok {
+		return raiseException()
+	}
 	ex, err := g.instantiate(p.module, p.tableSize, sp, p.dataStart, p.tableStart)
 	if err != nil {
 		logf("task " + hex(self.task) + ": cannot instantiate program: " + err.Error())

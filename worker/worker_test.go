@@ -173,3 +173,70 @@ func TestTableSizeTable64(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, uint32(5), n)
 }
+
+// DataSize reads the memory size of a program's dylink.0 section, as the
+// kernel's binfmt does (wasmbin, the host's full parser, agrees), and the
+// page-rounded area the kernel reserves at data_start for it.
+func TestDataSizeOfConformancePrograms(t *testing.T) {
+	dir := filepath.Join("..", "e2e", "conformance", "testdata")
+	for _, name := range []string{"conf_a.wasm", "conf_b.wasm", "conf_big.wasm", "conf_box.wasm"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		m, err := wasmbin.Parse(b)
+		require.NoError(t, err)
+		require.NotNil(t, m.Dylink, name)
+		mem, reserved, ok := DataSize(b)
+		require.True(t, ok, name)
+		assert.Equal(t, m.Dylink.MemSize, mem, name)
+		assert.Zero(t, reserved%4096, name)
+		assert.True(t, reserved >= mem && reserved-mem < 4096, "%s: %d reserved for %d", name, reserved, mem)
+		// the payload alone (customSections' view) gives the same
+		p := b[9:]
+		_, k := uleb(p)
+		p = p[k+1+len("dylink.0"):]
+		mem2, reserved2, ok := DylinkMemSize(p)
+		require.True(t, ok, name)
+		assert.Equal(t, [2]uint32{mem, reserved}, [2]uint32{mem2, reserved2}, name)
+	}
+}
+
+func TestDataSizeRounding(t *testing.T) {
+	for _, c := range []struct{ mem, reserved uint32 }{{0, 0}, {1, 4096}, {4096, 4096}, {4097, 8192}} {
+		payload := append([]byte{1, 4}, uleb32(c.mem)...)
+		payload = append(payload, 0, 0, 0)
+		payload[1] = byte(len(payload) - 2)
+		mem, reserved, ok := DylinkMemSize(payload)
+		require.True(t, ok)
+		assert.Equal(t, c.mem, mem)
+		assert.Equal(t, c.reserved, reserved, "mem %d", c.mem)
+	}
+	for _, b := range [][]byte{nil, []byte("\x00asm\x01\x00\x00\x00"), []byte("\x00asm\x01\x00\x00\x00\x01\x01\x00"),
+		[]byte("\x00asm\x01\x00\x00\x00\x00\x0a\x08dylink.0\x02\x00"), []byte("\x00asm\x01\x00\x00\x00\x00\x09\x07dylink.\x01\x00")} {
+		_, _, ok := DataSize(b)
+		assert.False(t, ok, "%q", b)
+	}
+}
+
+func uleb32(v uint32) []byte {
+	var out []byte
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 {
+			return append(out, c)
+		}
+		out = append(out, c|0x80)
+	}
+}
+
+func FuzzDataSize(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "e2e", "conformance", "testdata", "conf_b.wasm"))
+	require.NoError(f, err)
+	f.Add(b[:200])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		mem, reserved, ok := DataSize(b)
+		if ok && (reserved < mem || reserved%4096 != 0) {
+			t.Fatalf("reserved %d for %d", reserved, mem)
+		}
+	})
+}
