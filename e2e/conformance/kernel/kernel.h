@@ -139,6 +139,10 @@ struct task {
 	/* images this task's execve allocated (freed with the task or at its
 	   next execve; vfork children share their parent's and own none) */
 	u32 img_bin, img_bin_size, img_data, img_data_size, img_stack, img_stack_size;
+	/* guard words around the data area this task's exec allocated (0:
+	   none), checked at each of its syscalls: the host instantiates the
+	   program, whose start function writes the area, in between */
+	u32 data_guard_pre, data_guard_post;
 };
 _Static_assert(sizeof(struct task) <= TASK_SIZE, "task too big");
 

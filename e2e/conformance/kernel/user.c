@@ -230,10 +230,16 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 	/* "map" the whole file */
 	u8 *bin = page_alloc(size, PAGE_SIZE);
 	memcpy(bin, file, size);
-	/* zeroed data area, page-rounded */
+	/* zeroed data area, page-rounded, here between guard words: one
+	   alignment unit before it, one page after it */
 	u32 dsize = (mem_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	u32 align = mem_align > 12 ? (1u << mem_align) : PAGE_SIZE;
-	u8 *data = page_alloc(dsize ? dsize : PAGE_SIZE, align);
+	u32 dalloc = align + (dsize ? dsize : PAGE_SIZE) + PAGE_SIZE;
+	u8 *dbase = page_alloc(dalloc, align);
+	u8 *data = dbase + align;
+	u32 *dpre = (u32 *)(data - GUARD_WORDS * 4), *dpost = (u32 *)(data + dsize);
+	guard_set(dpre);
+	guard_set(dpost);
 	/* user stack: 2 pages + argument space; start_stack page-aligned */
 	u8 *stk = page_alloc(2 * PAGE_SIZE + argspace, PAGE_SIZE);
 	u32 sp = (u32)stk + 2 * PAGE_SIZE;
@@ -265,8 +271,10 @@ int do_execve(struct task *t, const char *path, const char *const *argv, const c
 	free_images(t);
 	t->img_bin = (u32)bin;
 	t->img_bin_size = size;
-	t->img_data = (u32)data;
-	t->img_data_size = dsize ? dsize : PAGE_SIZE;
+	t->img_data = (u32)dbase;
+	t->img_data_size = dalloc;
+	t->data_guard_pre = (u32)dpre;
+	t->data_guard_post = (u32)dpost;
 	t->img_stack = (u32)stk;
 	t->img_stack_size = 2 * PAGE_SIZE + argspace;
 	t->bin_start = (u32)bin;
@@ -299,6 +307,7 @@ void free_images(struct task *t)
 	page_free((void *)t->img_data, t->img_data_size);
 	page_free((void *)t->img_stack, t->img_stack_size);
 	t->img_bin = t->img_data = t->img_stack = 0;
+	t->data_guard_pre = t->data_guard_post = 0;
 	t->img_bin_size = t->img_data_size = t->img_stack_size = 0;
 }
 
@@ -753,6 +762,10 @@ int syscall_c(int n, u32 sp, u32 tp, int nr, u32 a0, u32 a1, u32 a2, u32 a3, u32
 	struct task *t = current();
 	u32 a[6] = {a0, a1, a2, a3, a4, a5};
 	t->in_kernel = 1;
+	if (t->data_guard_post) {
+		guard_check((u32 *)t->data_guard_pre, "user data", "before", (void *)t->data_start, t->data_size);
+		guard_check((u32 *)t->data_guard_post, "user data", "after", (void *)t->data_start, t->data_size);
+	}
 	t->regs_sp = sp;
 	t->regs_tp = tp;
 	int r;
