@@ -126,6 +126,7 @@ var overrunCases = []overrunCase{
 	{"initrd_start word", "boot", initialKernel, false, "after the initrd_start word buffer"},
 	{"initrd_end word", "boot", kernelKinds[1], false, "after the initrd_end word buffer"},
 	{"random bytes", "boot", kernelKinds[0], false, "after the random_get_bytes buffer"},
+	{"user program data", "init", initialKernel, false, "after the user data buffer"},
 }
 
 // bootOverrun opens the page on the overrunning host and gets the host to
