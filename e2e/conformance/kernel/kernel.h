@@ -259,6 +259,12 @@ int enosys_scenario(void);
 /* tty.c: console input (khvcd), file tables, pipes */
 struct task *start_khvcd(int cpu);
 extern volatile int khvcd_polls, khvcd_timeout_ms, tty_onlcr, tty_pgrp, tty_intr_sent;
+/* console input for the scenarios that read it themselves, through khvcd */
+void con_input_start(void);
+int con_input_read(u8 *buf, int max);
+void con_input_throttle(int on);
+extern volatile int khvcd_over, khvcd_neg, khvcd_empty;
+extern volatile u64 khvcd_max_empty_ns;
 void files_init(struct task *t);
 void files_copy(struct task *to, struct task *from);
 void files_close_all(struct task *t);

@@ -220,8 +220,9 @@ void guard_zero_check(const volatile u8 *p, u32 n, const char *what, const char 
 /* hvc_poll's read: under the console lock that every put also holds (the
    hvc port's lock), so while the host works in wasm_driver_hvc_get every
    CPU that prints waits, as under Linux. Like __hvc_poll it hands the host a
-   local buffer of N_INBUF (16) bytes, here between guard words, and copies
-   what came to the caller. */
+   local buffer of N_INBUF (16) bytes, here between guard words: the count
+   bytes handed over end at the guard after them, and any bytes before them
+   (a count under 16) are guarded too. It copies what came to the caller. */
 int con_get(char *buf, int count)
 {
 	struct {
@@ -231,15 +232,20 @@ int con_get(char *buf, int count)
 	} g;
 	if (count > (int)sizeof(g.in))
 		count = sizeof(g.in);
+	if (count < 0)
+		count = 0;
+	char *at = g.in + sizeof(g.in) - count;
 	guard_set(g.pre);
 	guard_set(g.post);
+	memset(g.in, 0, sizeof(g.in) - count);
 	spin_lock(&con_lock);
-	int n = wasm_driver_hvc_get(g.in, count);
+	int n = wasm_driver_hvc_get(at, count);
 	spin_unlock(&con_lock);
-	guard_check(g.pre, "hvc_get", "before", g.in, count);
-	guard_check(g.post, "hvc_get", "after", g.in, count);
+	guard_check(g.pre, "hvc_get", "before", at, count);
+	guard_zero_check((const u8 *)g.in, sizeof(g.in) - count, "hvc_get", "before", at, count);
+	guard_check(g.post, "hvc_get", "after", at, count);
 	for (int i = 0; i < n && i < count; i++)
-		buf[i] = g.in[i];
+		buf[i] = at[i];
 	return n;
 }
 

@@ -4,8 +4,12 @@
  * back-off (spec 2.13) and feeds a canonical-mode line discipline (echo,
  * erase, ICRNL, ^C, ^D); read(0) blocks until a whole line is there.
  * Also the per-task file table and pipes the shell-like program needs.
- * Only the realboot and churn scenarios start khvcd; the other scenarios
- * poll the console themselves, as before.
+ * khvcd is the only reader of console input in every scenario (issue 19
+ * item 5), always under the console lock the puts hold (con_get): realboot
+ * and churn feed the line discipline with it; the scenarios that look at
+ * input themselves (input, flood, the input bench) start it in raw mode and
+ * read the bytes it queued (con_input_*), as a tty's reader reads the flip
+ * buffer, never the host.
  */
 #include "kernel.h"
 
@@ -154,7 +158,51 @@ static int tty_read(char *buf, int count)
 	}
 }
 
-/* khvcd: the only caller of wasm_driver_hvc_get in these scenarios. The
+/* ---- khvcd's raw sink and statistics (con_input_*) ---- */
+#define RAW_BUF 4096
+static volatile int raw_lock;
+static u8 raw_buf[RAW_BUF];
+static volatile u32 raw_head, raw_tail; /* bytes [raw_tail, raw_head) mod RAW_BUF */
+static volatile int khvcd_raw, khvcd_throttled;
+static struct task *volatile khvcd_task;
+/* every hvc_get call khvcd made: more than count returned, negative
+   returns, empty polls and the slowest of them */
+volatile int khvcd_over, khvcd_neg, khvcd_empty;
+volatile u64 khvcd_max_empty_ns;
+
+/* khvcd asks at most for the room left (tty_buffer_request_room): what does
+   not fit stays in the host's ring */
+static void raw_put(u8 c)
+{
+	spin_lock(&raw_lock);
+	if (raw_head - raw_tail < RAW_BUF)
+		raw_buf[raw_head++ % RAW_BUF] = c;
+	spin_unlock(&raw_lock);
+}
+
+static int raw_room(void)
+{
+	spin_lock(&raw_lock);
+	int r = RAW_BUF - (int)(raw_head - raw_tail);
+	spin_unlock(&raw_lock);
+	return r;
+}
+
+int con_input_read(u8 *buf, int max)
+{
+	int n = 0;
+	spin_lock(&raw_lock);
+	while (n < max && raw_tail != raw_head)
+		buf[n++] = raw_buf[raw_tail++ % RAW_BUF];
+	spin_unlock(&raw_lock);
+	return n;
+}
+
+/* A throttled tty (its buffer full): khvcd leaves input in the host's ring,
+   as hvc_poll does when the tty has no room. */
+void con_input_throttle(int on) { khvcd_throttled = on; }
+
+/* khvcd: the only caller of wasm_driver_hvc_get in every scenario. The
    generic hvc core sleeps MIN_TIMEOUT (10 ms) after a poll that got data,
    t + t/64 + 1 ms (at most MAX_TIMEOUT, 2000 ms) after an empty one; the
    sleep is msecs_to_jiffies(t) + 1 jiffies at HZ=100. It keeps calling while
@@ -166,16 +214,37 @@ static int khvcd(void *a)
 	char buf[16];
 	for (;;) {
 		int got = 0;
+		while (khvcd_throttled)
+			sleep_ms(10);
 		for (;;) {
-			int n = con_get(buf, 16);
+			int count = 16;
+			if (khvcd_raw && raw_room() < count)
+				count = raw_room();
+			if (count == 0) /* no room: like a throttled tty, poll later */
+				break;
+			u64 t0 = now();
+			int n = con_get(buf, count);
+			u64 dt = now() - t0;
 			khvcd_polls++;
+			if (n < 0)
+				khvcd_neg++;
+			if (n == 0) {
+				khvcd_empty++;
+				if (dt > khvcd_max_empty_ns)
+					khvcd_max_empty_ns = dt;
+			}
 			if (n <= 0)
 				break;
 			got = 1;
-			if (n > 16)
-				n = 16;
+			if (n > count) {
+				khvcd_over = 1;
+				n = count;
+			}
 			for (int i = 0; i < n; i++)
-				tty_receive((u8)buf[i]);
+				if (khvcd_raw)
+					raw_put((u8)buf[i]);
+				else
+					tty_receive((u8)buf[i]);
 		}
 		if (got)
 			timeout = 10;
@@ -192,7 +261,28 @@ static int khvcd(void *a)
 
 struct task *start_khvcd(int cpu)
 {
-	return kthread_create(khvcd, NULL, "khvcd", cpu, 0);
+	khvcd_raw = 0;
+	if (!khvcd_task)
+		khvcd_task = kthread_create(khvcd, NULL, "khvcd", cpu, 0);
+	return khvcd_task;
+}
+
+/* khvcd in raw mode, started once, on another CPU than the caller's (a
+   scenario that prints without pause, like flood, never lets its own CPU
+   go); returns once it has polled. */
+void con_input_start(void)
+{
+	khvcd_raw = 1;
+	if (!khvcd_task) {
+		int self = current()->cpu, cpu = self;
+		for (int i = 1; i < NR_CPUS && cpu == self; i++)
+			if (cpus[(self + i) % NR_CPUS].online)
+				cpu = (self + i) % NR_CPUS;
+		khvcd_task = kthread_create(khvcd, NULL, "khvcd", cpu, 0);
+	}
+	u64 end = now() + 10000000000ULL;
+	while (!khvcd_polls && now() < end)
+		sleep_ms(1);
 }
 
 /* ---- pipes and file tables ---- */
