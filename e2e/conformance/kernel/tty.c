@@ -267,6 +267,8 @@ struct task *start_khvcd(int cpu)
 	return khvcd_task;
 }
 
+int is_khvcd(struct task *t) { return t && t == khvcd_task; }
+
 /* khvcd in raw mode, started once, on another CPU than the caller's (a
    scenario that prints without pause, like flood, never lets its own CPU
    go); returns once it has polled. */
