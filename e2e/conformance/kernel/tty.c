@@ -7,7 +7,7 @@
  * khvcd is the only reader of console input in every scenario (issue 19
  * item 5), always under the console lock the puts hold (con_get): realboot
  * and churn feed the line discipline with it; the scenarios that look at
- * input themselves (input, flood, the input bench) start it in raw mode and
+ * input themselves (input, flood) start it in raw mode and
  * read the bytes it queued (con_input_*), as a tty's reader reads the flip
  * buffer, never the host.
  */
