@@ -733,45 +733,36 @@ static void scen_exceptions(void)
 }
 
 /* ---- 15 stacktrace ---- */
-static void scen_stacktrace(void)
+/* One wasm_dump_stacktrace(buf, max) into a buffer that ends at guard
+   words (max <= 1000, the real kernel's WASM_STACKTRACE_MAX_SIZE); the
+   unused bytes before it are guarded too. Returns the NUL's offset, or -1. */
+static int stacktrace_len(u32 max)
 {
-	/* the real kernel's WASM_STACKTRACE_MAX_SIZE (1000) buffer, and a
-	   16-byte one, each between guard words: a write outside panics */
 	static struct {
 		u32 pre[GUARD_WORDS];
 		char buf[1000];
 		u32 post[GUARD_WORDS];
-	} big;
-	static struct {
-		u32 pre[GUARD_WORDS];
-		char buf[16];
-		u32 post[GUARD_WORDS];
-	} small;
-	guard_set(big.pre);
-	guard_set(big.post);
-	memset(big.buf, 0x5a, sizeof(big.buf));
-	wasm_dump_stacktrace(big.buf, 1000);
-	guard_check(big.pre, "dump_stacktrace", "before", big.buf, 1000);
-	guard_check(big.post, "dump_stacktrace", "after", big.buf, 1000);
-	int len = -1;
-	for (int i = 0; i < 1000; i++)
-		if (!big.buf[i]) {
-			len = i;
-			break;
-		}
+	} gb;
+	char *at = gb.buf + sizeof(gb.buf) - max;
+	guard_set(gb.pre);
+	guard_set(gb.post);
+	memset(gb.buf, 0, sizeof(gb.buf) - max);
+	memset(at, 0x5a, max);
+	wasm_dump_stacktrace(at, max);
+	guard_check(gb.pre, "dump_stacktrace", "before", at, max);
+	guard_zero_check((const u8 *)gb.buf, sizeof(gb.buf) - max, "dump_stacktrace", "before", at, max);
+	guard_check(gb.post, "dump_stacktrace", "after", at, max);
+	for (u32 i = 0; i < max; i++)
+		if (!at[i])
+			return (int)i;
+	return -1;
+}
+
+static void scen_stacktrace(void)
+{
+	int len = stacktrace_len(1000);
 	check("stacktrace", "nul_terminated", len >= 0 && len <= 999, "len=%d", len);
-	guard_set(small.pre);
-	guard_set(small.post);
-	memset(small.buf, 0x5a, sizeof(small.buf));
-	wasm_dump_stacktrace(small.buf, 16);
-	guard_check(small.pre, "dump_stacktrace", "before", small.buf, 16);
-	guard_check(small.post, "dump_stacktrace", "after", small.buf, 16);
-	len = -1;
-	for (int i = 0; i < 16; i++)
-		if (!small.buf[i]) {
-			len = i;
-			break;
-		}
+	len = stacktrace_len(16);
 	check("stacktrace", "small_max", len >= 0, "max=16 len=%d", len);
 }
 
