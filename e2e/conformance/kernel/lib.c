@@ -225,16 +225,18 @@ void guard_zero_check(const volatile u8 *p, u32 n, const char *what, const char 
    (a count under 16) are guarded too. It copies what came to the caller. */
 volatile int con_get_others; /* con_get calls made by another task than khvcd */
 
-int con_get(char *buf, int count)
+int con_get(char *buf, int count, u64 *host_ns)
 {
 	if (!is_khvcd(current()))
 		__atomic_fetch_add((int *)&con_get_others, 1, __ATOMIC_SEQ_CST);
-	return con_get_direct(buf, count);
+	return con_get_direct(buf, count, host_ns);
 }
 
 /* The console read itself. Only the input benchmark calls it directly: it
-   measures the host's hvc_get, not khvcd's polling cadence. */
-int con_get_direct(char *buf, int count)
+   measures the host's hvc_get, not khvcd's polling cadence. host_ns (may be
+   NULL) receives how long the host's call took, without the wait for the
+   console lock. */
+int con_get_direct(char *buf, int count, u64 *host_ns)
 {
 	struct {
 		u32 pre[GUARD_WORDS];
@@ -250,7 +252,10 @@ int con_get_direct(char *buf, int count)
 	guard_set(g.post);
 	memset(g.in, 0, sizeof(g.in) - count);
 	spin_lock(&con_lock);
+	u64 t0 = host_ns ? now() : 0;
 	int n = wasm_driver_hvc_get(at, count);
+	if (host_ns)
+		*host_ns = now() - t0;
 	spin_unlock(&con_lock);
 	guard_check(g.pre, "hvc_get", "before", at, count);
 	guard_zero_check((const u8 *)g.in, sizeof(g.in) - count, "hvc_get", "before", at, count);

@@ -210,6 +210,8 @@ void con_input_throttle(int on) { khvcd_throttled = on; }
 static int khvcd(void *a)
 {
 	(void)a;
+	/* before its first read: kthread_create's caller may set it later */
+	khvcd_task = current();
 	int timeout = 10;
 	char buf[16];
 	for (;;) {
@@ -222,9 +224,8 @@ static int khvcd(void *a)
 				count = raw_room();
 			if (count == 0) /* no room: like a throttled tty, poll later */
 				break;
-			u64 t0 = now();
-			int n = con_get(buf, count);
-			u64 dt = now() - t0;
+			u64 dt = 0;
+			int n = con_get(buf, count, &dt);
 			khvcd_polls++;
 			if (n < 0)
 				khvcd_neg++;
