@@ -89,6 +89,7 @@ func (m *Machine) spawn(role string) {
 		Programs:    m.programs,
 	}
 	if role == bridge.RolePrimary {
+		perfMark("cpu0-posted")
 		start.Cmdline, start.Initrd = m.opts.Cmdline, m.initrd
 		m.workers[id] = &workerRec{w: w, task: "CPU 0 (boot)"}
 	} else {
