@@ -74,6 +74,7 @@ type Machine struct {
 	br      *bridge.Bridge
 	helpers struct{ hostmem, shims js.Value }
 	initrd  js.Value // ArrayBuffer for the primary worker
+	primary uint32   // the primary worker's ID (CPU 0)
 	// programs are the initramfs's user programs compiled for every worker.
 	programs []bridge.Program
 
@@ -162,26 +163,24 @@ func (m *Machine) Boot() (err error) {
 	if err := m.awaitKernel(k); err != nil {
 		return err
 	}
-	select {
-	case <-m.assets.done:
-		m.stockForBoot()
-	default: // the stock is made once the worker program is compiled
-	}
-	// The initramfs's programs compile now, beside CPU 0's boot, not during
-	// the kernel's compile (which they slowed) and not before the boot
-	// (they used to be awaited before CPU 0 started: the first exec comes
-	// only late in a boot). Workers started once they are compiled get them
-	// in their start message; one started before compiles what it execs.
-	m.collectPrograms(compilePrograms(d.b))
 	<-m.assets.done
 	if m.assets.err != nil {
 		return m.assets.err
 	}
-	m.stockForBoot() // if the worker program was compiled after the kernel
 	if m.stopped {
 		return errors.New("stopped")
 	}
+	// CPU 0 first: every console line waits for it. Then the stock for the
+	// boot's first burst of kthreads, now that the compile no longer needs
+	// the cores, and the initramfs's programs, which compile beside CPU 0's
+	// boot, not during the kernel's compile (which they slowed) and not
+	// before the boot (they used to be awaited before CPU 0 started: the
+	// first exec comes only late in a boot). Workers started once they are
+	// compiled get them in their start message; one started before compiles
+	// what it execs.
 	m.start()
+	m.stockForBoot()
+	m.collectPrograms(compilePrograms(d.b))
 	return nil
 }
 
