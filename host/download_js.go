@@ -5,6 +5,7 @@ package host
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -247,13 +248,18 @@ type kernelStream struct {
 // streamKernel downloads the kernel and has the browser compile it as it
 // arrives (WebAssembly.compileStreaming on a clone of the response, which
 // keeps its URL, so the browser's code cache can serve a reload). Go reads
-// the other branch for progress and keeps only the module's head (the
-// sections before its code), which it checks against the ABI as soon as it
-// is complete, and the section headers after it (a truncated download is
-// named as such): no copy of the code into Go, no second pass over it. It
-// returns once the head is checked, so the boot can make what needs only
-// the kernel's interface (memories, the initramfs) while the rest of the
-// kernel downloads and compiles; the stream's end arrives on rest.
+// the other branch only as far as the module's head (the sections before
+// its code), which it checks against the ABI as soon as it is complete; the
+// rest it has passed over in one go (gohostSkipTo), for the download's
+// progress and end: no copy of the code into Go, no second pass over it.
+// (It used to walk every section header after the code, to name a
+// truncated download; each header was a round trip through the page's
+// busy main thread, and the walk ended up to half a second after the
+// bytes. A module the browser compiled arrived whole; one it cannot compile
+// is refused with the browser's reason, see awaitKernel.) It returns once
+// the head is checked, so the boot can make what needs only the kernel's
+// interface (memories, the initramfs) while the rest of the kernel
+// downloads and compiles; the download's end arrives on rest.
 func (m *Machine) streamKernel(url string) (*kernelStream, error) {
 	resp, err := m.open(url, "kernel")
 	if err != nil {
@@ -305,18 +311,22 @@ func (m *Machine) streamKernel(url string) (*kernelStream, error) {
 			}
 			return nil
 		}, &bodySkip{
-			needFrom: func(int) int { return int(s.NeedFrom()) },
-			skipped:  func(n int) { s.Write(n, nil) },
+			needFrom: func(int) int {
+				if s.HeadDone() {
+					return math.MaxInt // the rest is the compiler's
+				}
+				return int(s.NeedFrom())
+			},
+			skipped: func(n int) {
+				if !s.HeadDone() {
+					s.Write(n, nil)
+				}
+			},
 		})
-		if err == nil {
-			if err = s.End(); err != nil {
-				err = &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?)", Details: []string{err.Error()}}
-			}
-			if !s.HeadDone() {
-				// No code section (or not wasm at all): the whole file is
-				// here, and the full check names what is wrong with it.
-				k.info, err = InspectKernel(s.Head)
-			}
+		if err == nil && !s.HeadDone() {
+			// No code section (or not wasm at all): the whole file is here,
+			// and the full check names what is wrong with it.
+			k.info, err = InspectKernel(s.Head)
 		}
 		sayHead(err)
 		k.rest <- err

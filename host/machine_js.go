@@ -215,9 +215,10 @@ type download struct {
 	err error
 }
 
-// awaitKernel waits for the rest of the kernel's download (a truncated one
-// is refused) and for its compiled module (a reboot of the same kernel
-// reuses it).
+// awaitKernel waits for the rest of the kernel's download and for its
+// compiled module (a reboot of the same kernel reuses it). The browser's
+// compile reads every byte and validates the whole module, so a truncated
+// or corrupt kernel is refused here, with the browser's reason.
 func (m *Machine) awaitKernel(k *kernelStream) error {
 	if err := <-k.rest; err != nil {
 		return err
@@ -225,7 +226,7 @@ func (m *Machine) awaitKernel(k *kernelStream) error {
 	m.setStage("compile", "")
 	kernel, err := await(k.compiled)
 	if err != nil {
-		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
+		return &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?), or this browser cannot compile it", Details: []string{err.Error()}}
 	}
 	m.kernel = kernel
 	m.assets.kernels = map[string]js.Value{}
