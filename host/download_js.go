@@ -5,6 +5,7 @@ package host
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -233,73 +234,108 @@ func (m *Machine) fetch(url, what string) ([]byte, js.Value, error) {
 	return b, safejs.Unsafe(all), nil
 }
 
+// kernelStream is a kernel whose interface has been checked from the head
+// of its download while the rest still arrives and compiles.
+type kernelStream struct {
+	info     *abi.KernelInfo
+	compiled js.Value // the promise of the compiled module
+	ident    string   // for reuse on a reboot ("" without a strong validator)
+	// rest says how the rest of the download ended: nil when the module
+	// arrived whole (its section headers all there), else why not.
+	rest chan error
+}
+
 // streamKernel downloads the kernel and has the browser compile it as it
 // arrives (WebAssembly.compileStreaming on a clone of the response, which
 // keeps its URL, so the browser's code cache can serve a reload). Go reads
-// the other branch for progress and keeps only the module's head (the
-// sections before its code), which it checks against the ABI as soon as it
-// is complete, and the section headers after it (a truncated download is
-// named as such): no copy of the code into Go, no second pass over it. It
-// returns the kernel's interface, the promise of the compiled module and the
-// kernel's identity for reuse on a reboot ("" without a strong validator).
-func (m *Machine) streamKernel(url string) (info *abi.KernelInfo, compiled js.Value, ident string, err error) {
+// the other branch only as far as the module's head (the sections before
+// its code), which it checks against the ABI as soon as it is complete; the
+// rest it has passed over in one go (gohostSkipTo), for the download's
+// progress and end: no copy of the code into Go, no second pass over it.
+// (It used to walk every section header after the code, to name a
+// truncated download; each header was a round trip through the page's
+// busy main thread, and the walk ended up to half a second after the
+// bytes. A module the browser compiled arrived whole; one it cannot compile
+// is refused with the browser's reason, see awaitKernel.) It returns once
+// the head is checked, so the boot can make what needs only the kernel's
+// interface (memories, the initramfs) while the rest of the kernel
+// downloads and compiles; the download's end arrives on rest.
+func (m *Machine) streamKernel(url string) (*kernelStream, error) {
 	resp, err := m.open(url, "kernel")
 	if err != nil {
-		return nil, js.Value{}, "", err
+		return nil, err
 	}
 	u := safejs.Unsafe(resp)
-	ident = kernelIdent(u)
-	if c, ok := m.assets.kernels[ident]; ok && ident != "" {
-		compiled = c
+	k := &kernelStream{ident: kernelIdent(u), rest: make(chan error, 1)}
+	if c, ok := m.assets.kernels[k.ident]; ok && k.ident != "" {
+		k.compiled = c
 	} else if c := prefetchedCompile(url); !c.IsUndefined() {
-		compiled = c // the page started it with the download
+		k.compiled = c // the page started it with the download
 	} else {
-		compiled = compileStreaming(u)
+		k.compiled = compileStreaming(u)
 	}
 	s := wasmbin.NewStream()
-	var r jsReader
-	_, _, err = m.readBody(resp, url, "kernel", func(c safejs.Value, n int) error {
-		from := s.Want(n)
-		if from == n {
-			s.Write(n, nil)
-			return nil
+	head := make(chan error, 1)
+	headSaid := false
+	sayHead := func(err error) {
+		if !headSaid {
+			headSaid = true
+			head <- err
 		}
-		part := c
-		if from > 0 {
-			part = r.call(c, "subarray", from)
-		}
-		s.Write(n, r.bytes(part))
-		if r.err != nil {
-			return &KernelError{Message: fmt.Sprintf("cannot read the kernel downloaded from %s: %v", url, r.err)}
-		}
-		if s.HeadDone() && info == nil {
-			// Everything the check needs has arrived: refuse a kernel
-			// this host cannot run before the rest downloads.
-			var err error
-			if info, err = InspectKernelHead(s.Head); err != nil {
-				return err
+	}
+	go func() {
+		var r jsReader
+		_, _, err := m.readBody(resp, url, "kernel", func(c safejs.Value, n int) error {
+			from := s.Want(n)
+			if from == n {
+				s.Write(n, nil)
+				return nil
 			}
+			part := c
+			if from > 0 {
+				part = r.call(c, "subarray", from)
+			}
+			s.Write(n, r.bytes(part))
+			if r.err != nil {
+				return &KernelError{Message: fmt.Sprintf("cannot read the kernel downloaded from %s: %v", url, r.err)}
+			}
+			if s.HeadDone() && k.info == nil {
+				// Everything the check needs has arrived: refuse a kernel
+				// this host cannot run before the rest downloads.
+				info, err := InspectKernelHead(s.Head)
+				if err != nil {
+					return err
+				}
+				k.info = info
+				sayHead(nil)
+			}
+			return nil
+		}, &bodySkip{
+			needFrom: func(int) int {
+				if s.HeadDone() {
+					return math.MaxInt // the rest is the compiler's
+				}
+				return int(s.NeedFrom())
+			},
+			skipped: func(n int) {
+				if !s.HeadDone() {
+					s.Write(n, nil)
+				}
+			},
+		})
+		if err == nil && !s.HeadDone() {
+			// No code section (or not wasm at all): the whole file is here,
+			// and the full check names what is wrong with it.
+			k.info, err = InspectKernel(s.Head)
 		}
-		return nil
-	}, &bodySkip{
-		needFrom: func(int) int { return int(s.NeedFrom()) },
-		skipped:  func(n int) { s.Write(n, nil) },
-	})
-	if err == nil {
-		if err = s.End(); err != nil {
-			err = &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?)", Details: []string{err.Error()}}
-		}
-		if !s.HeadDone() {
-			// No code section (or not wasm at all): the whole file is
-			// here, and the full check names what is wrong with it.
-			info, err = InspectKernel(s.Head)
-		}
+		sayHead(err)
+		k.rest <- err
+	}()
+	if err := <-head; err != nil {
+		ignore(k.compiled)
+		return nil, err
 	}
-	if err != nil {
-		ignore(compiled)
-		return nil, js.Value{}, "", err
-	}
-	return info, compiled, ident, nil
+	return k, nil
 }
 
 // compileStreaming compiles a response as it downloads. The browser wants

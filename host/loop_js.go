@@ -129,7 +129,7 @@ func (m *Machine) handle(ev bridge.Event) {
 	case bridge.EvLog:
 		m.ev.Log(m.workerName(ev.Arg) + ": " + text)
 	case bridge.EvReady:
-		m.pool.Ready(ev.Arg) // false: given up on as failed to start, and up after all
+		m.pool.Ready(ev.Arg) // false: CPU 0's worker (Pool.CPU0Up), or one given up on as failed to start and up after all
 	case bridge.EvTaskStart:
 		if w := m.workers[ev.Arg]; w != nil {
 			w.task = text

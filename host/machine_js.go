@@ -78,6 +78,7 @@ type Machine struct {
 	br      *bridge.Bridge
 	helpers struct{ hostmem, shims js.Value }
 	initrd  js.Value // ArrayBuffer for the primary worker
+	primary uint32   // the primary worker's ID (CPU 0)
 	// programs are the initramfs's user programs compiled for every worker.
 	programs []bridge.Program
 
@@ -129,6 +130,7 @@ func (m *Machine) Boot() (err error) {
 	if err := CheckCmdline(m.opts.Cmdline); err != nil {
 		return &KernelError{Message: err.Error()}
 	}
+	perfMark("boot")
 	m.makeStock()
 	// Both downloads at once; the kernel compiles (off the main thread) while
 	// Go checks its interface.
@@ -139,13 +141,21 @@ func (m *Machine) Boot() (err error) {
 		d.err = guard("initrd download", func() (e error) { d.b, d.u, e = m.fetch(m.opts.InitrdURL, "initrd"); return e })
 		initrdCh <- d
 	}()
-	if err := m.loadKernel(); err != nil {
+	k, err := m.streamKernel(m.opts.KernelURL)
+	if err != nil {
 		return err
 	}
-	select {
-	case <-m.assets.done:
-		m.stockForBoot()
-	default: // the stock is made once the worker program is compiled
+	m.info = k.info
+	defer func() {
+		if m.kernel.IsUndefined() {
+			ignore(k.compiled) // failed before the compile was awaited
+		}
+	}()
+	// While the rest of the kernel downloads and compiles, make what needs
+	// only its interface: the memories, the helpers, the initramfs. The
+	// main thread would only wait for the compile otherwise.
+	if err := m.createMemories(); err != nil {
+		return err
 	}
 	d := <-initrdCh
 	if d.err != nil {
@@ -154,24 +164,27 @@ func (m *Machine) Boot() (err error) {
 	if err := m.prepareInitrd(d); err != nil {
 		return err
 	}
-	// The initramfs's programs compile now, beside CPU 0's boot, not during
-	// the kernel's compile (which they slowed) and not before the boot
-	// (they used to be awaited before CPU 0 started: the first exec comes
-	// only late in a boot). Workers started once they are compiled get them
-	// in their start message; one started before compiles what it execs.
-	m.collectPrograms(compilePrograms(d.b))
-	if err := m.createMemories(); err != nil {
+	if err := m.awaitKernel(k); err != nil {
 		return err
 	}
 	<-m.assets.done
 	if m.assets.err != nil {
 		return m.assets.err
 	}
-	m.stockForBoot() // if the worker program was compiled after the kernel
 	if m.stopped {
 		return errors.New("stopped")
 	}
+	// CPU 0 first: every console line waits for it. Then the stock for the
+	// boot's first burst of kthreads, now that the compile no longer needs
+	// the cores, and the initramfs's programs, which compile beside CPU 0's
+	// boot, not during the kernel's compile (which they slowed) and not
+	// before the boot (they used to be awaited before CPU 0 started: the
+	// first exec comes only late in a boot). Workers started once they are
+	// compiled get them in their start message; one started before compiles
+	// what it execs.
 	m.start()
+	m.stockForBoot()
+	m.collectPrograms(compilePrograms(d.b))
 	return nil
 }
 
@@ -206,23 +219,23 @@ type download struct {
 	err error
 }
 
-// loadKernel downloads the kernel while the browser compiles it, checks its
-// interface from the module's head, and waits for the compiled module (a
-// reboot of the same kernel reuses it).
-func (m *Machine) loadKernel() error {
-	info, compiled, ident, err := m.streamKernel(m.opts.KernelURL)
-	if err != nil {
+// awaitKernel waits for the rest of the kernel's download and for its
+// compiled module (a reboot of the same kernel reuses it). The browser's
+// compile reads every byte and validates the whole module, so a truncated
+// or corrupt kernel is refused here, with the browser's reason.
+func (m *Machine) awaitKernel(k *kernelStream) error {
+	if err := <-k.rest; err != nil {
 		return err
 	}
 	m.setStage("compile", "")
-	m.info = info
-	m.kernel, err = await(compiled)
+	kernel, err := await(k.compiled)
 	if err != nil {
-		return &KernelError{Message: "the browser could not compile the kernel", Details: []string{err.Error()}}
+		return &KernelError{Message: "the kernel file is not a valid WebAssembly module (truncated or corrupt?), or this browser cannot compile it", Details: []string{err.Error()}}
 	}
+	m.kernel = kernel
 	m.assets.kernels = map[string]js.Value{}
-	if ident != "" {
-		m.assets.kernels[ident] = compiled // the last kernel only
+	if k.ident != "" {
+		m.assets.kernels[k.ident] = k.compiled // the last kernel only
 	}
 	return nil
 }

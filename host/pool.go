@@ -34,6 +34,11 @@ type Pool struct {
 	starting map[uint32]time.Time // spawned, not yet ready: when spawned
 	leaving  map[uint32]bool      // said EvLeave, not yet seen stopped
 	failed   int                  // workers counted as failed to start
+	// cpu0Up: CPU 0's worker has its kernel instance. Until then the floor
+	// is not kept, only queued jobs get workers: the pool's kernel
+	// instantiations would share the cores with CPU 0's own, which every
+	// console line waits for, and nothing can queue a job before CPU 0 runs.
+	cpu0Up bool
 }
 
 // DefaultStartBound is far above a worker's start-up (tens of milliseconds,
@@ -93,8 +98,16 @@ func (p *Pool) Spawn(now time.Time, board BoardReader, backlog, idle, total int)
 		gaveUp = append(gaveUp, id)
 	}
 	sort.Slice(gaveUp, func(i, j int) bool { return gaveUp[i] < gaveUp[j] })
-	return SpawnCount(backlog, idle, len(p.starting), total, p.floor), gaveUp
+	floor := p.floor
+	if !p.cpu0Up {
+		floor = 0
+	}
+	return SpawnCount(backlog, idle, len(p.starting), total, floor), gaveUp
 }
+
+// CPU0Up records that CPU 0's worker has its kernel instance (its board
+// record is claimed): from now on the floor is kept.
+func (p *Pool) CPU0Up() { p.cpu0Up = true }
 
 // BoardReader reads a worker's board record (bridge.Board).
 type BoardReader interface {

@@ -104,6 +104,7 @@ func TestPoolReconcilesWorkersThatNeverStart(t *testing.T) {
 
 func TestPoolFloorAndCeiling(t *testing.T) {
 	p := NewPool(4, 2)
+	p.CPU0Up()
 	assert.Equal(t, 4, p.Ceiling(), "the ceiling is never below the floor")
 	now := time.Unix(0, 0)
 	n, _ := p.Spawn(now, fakeBoard{}, 0, 0, 1)
@@ -116,6 +117,20 @@ func TestPoolFloorAndCeiling(t *testing.T) {
 	p.Forget(1)
 	n, _ = p.Spawn(now, fakeBoard{}, 0, 0, 4)
 	assert.Equal(t, 1, n)
+}
+
+// While CPU 0's worker instantiates the kernel, the pool starts workers only
+// for queued jobs: its own instantiations would take the cores from CPU 0's.
+func TestPoolKeepsItsFloorOnceCPU0IsUp(t *testing.T) {
+	p := NewPool(4, 8)
+	now := time.Unix(0, 0)
+	n, _ := p.Spawn(now, fakeBoard{}, 0, 0, 1)
+	assert.Equal(t, 0, n, "no floor while CPU 0 boots")
+	n, _ = p.Spawn(now, fakeBoard{}, 2, 0, 1)
+	assert.Equal(t, 2, n, "queued jobs get workers at once")
+	p.CPU0Up()
+	n, _ = p.Spawn(now, fakeBoard{}, 0, 0, 1)
+	assert.Equal(t, 4, n, "the floor once CPU 0 is up")
 }
 
 func TestStockSizes(t *testing.T) {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"strconv"
 	"syscall/js"
 	"time"
 
@@ -77,6 +78,9 @@ func (s *workerStock) fill(n int) {
 	if s.goModule.IsUndefined() {
 		return
 	}
+	if len(s.started) < n {
+		perfMark("stock-fill-" + strconv.Itoa(n))
+	}
 	for len(s.started) < n {
 		s.started = append(s.started, s.newWorker())
 	}
@@ -89,4 +93,11 @@ func (s *workerStock) trim(n int) {
 		s.started[last].Call("terminate")
 		s.started = s.started[:last]
 	}
+}
+
+// perfMark names a moment of the start-up in the page's performance timeline
+// (gohost:host:...), beside gohost.js's and early.js's marks: the bench's
+// -marks prints them. Start-up only, never on a per-event path.
+func perfMark(what string) {
+	_ = try(func() { js.Global().Get("performance").Call("mark", "gohost:host:"+what) })
 }

@@ -90,6 +90,8 @@ func (m *Machine) spawn(role string) {
 		Memcheck:    m.opts.Memcheck,
 	}
 	if role == bridge.RolePrimary {
+		perfMark("cpu0-posted")
+		m.primary = id
 		start.Cmdline, start.Initrd = m.opts.Cmdline, m.initrd
 		m.workers[id] = &workerRec{w: w, task: "CPU 0 (boot)"}
 	} else {
@@ -132,6 +134,9 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 // any more, starts the workers queued jobs and the pool's floor need (Pool
 // decides), and keeps the stock of started workers for the next burst.
 func (m *Machine) servePool() {
+	if r, ok := m.br.Board.Get(m.primary); ok && r.State != bridge.WorkerNone {
+		m.pool.CPU0Up() // the primary claims its record once its kernel instance exists
+	}
 	for _, id := range m.pool.Departed(m.br.Board) {
 		m.terminate(id)
 	}

@@ -57,6 +57,11 @@ func Main() {
 	takeSharedPrograms(start.Get(bridge.KeyPrograms))
 	if start.Get(bridge.KeyRole).String() == bridge.RolePrimary {
 		br.Board.Claim(self.id, bridge.WorkerBooting)
+		// Rings the doorbell: the main thread keeps the pool's floor from
+		// now on (Pool.CPU0Up), its instantiations no longer competing with
+		// this one. Dropped only if the ring stays full for a second; the
+		// next round sees the claimed record anyway.
+		br.PostText(bridge.EvReady, self.id, "")
 		runPrimary()
 		idleForever()
 	}

@@ -17,7 +17,9 @@ import * as userFiles from './userfiles.js';
   const $ = (id) => document.getElementById(id);
   // files: the user's files (kept in IndexedDB, see userfiles.js), added to
   // every boot but the self-test's. conf: the conformance kernel's counts.
-  const state = { term: null, fit: null, host: null, opts: null, files: [], log: [], logBytes: 0, timer: 0, conf: null };
+  // pendingTerm: what was written before the terminal existed (the boot
+  // starts before xterm.js has run), written to it once it does.
+  const state = { term: null, fit: null, pendingTerm: [], host: null, opts: null, files: [], log: [], logBytes: 0, timer: 0, conf: null };
   // Exposed for tests and debugging (read-only use).
   globalThis.linuxWasmPage = state;
 
@@ -128,11 +130,31 @@ import * as userFiles from './userfiles.js';
     });
     state.term = term;
     state.fit = fit;
+    for (const [data, done] of state.pendingTerm) term.write(data, done);
+    state.pendingTerm = [];
     term.focus();
   }
 
+  // termWrite writes to the terminal, or keeps the data for it until it
+  // exists; done is called once xterm.js has processed it.
+  function termWrite(data, done) {
+    if (state.term) state.term.write(data, done);
+    else state.pendingTerm.push([data, done]);
+  }
+
+  // whenScriptsRan resolves once the page's deferred scripts (xterm.js and
+  // its fit addon) have run: this module is async, so that the boot starts
+  // before them, and the terminal is made when they are there.
+  function whenScriptsRan() {
+    if (document.readyState === 'complete' || (typeof Terminal === 'function' && typeof FitAddon === 'object')) return Promise.resolve();
+    return new Promise((resolve) => {
+      document.addEventListener('DOMContentLoaded', resolve, { once: true });
+      window.addEventListener('load', resolve, { once: true }); // a script that failed to load
+    });
+  }
+
   function hostLog(text) {
-    if (state.term) state.term.write('\x1b[2m' + String(text).replace(/\r?\n/g, '\r\n') + '\x1b[0m\r\n');
+    termWrite('\x1b[2m' + String(text).replace(/\r?\n/g, '\r\n') + '\x1b[0m\r\n');
   }
 
   function recordConsole(bytes) {
@@ -422,6 +444,7 @@ import * as userFiles from './userfiles.js';
   // machine's terminal, no error panel, no stale progress, no old counts.
   function resetScreen() {
     if (state.term) state.term.reset();
+    state.pendingTerm = [];
     hideError();
     setProgress(null, '');
     if (state.conf) {
@@ -440,7 +463,7 @@ import * as userFiles from './userfiles.js';
       setStage(ev.stage, text);
       // The download figures stay up while the kernel compiles.
       if (ev.stage !== 'download' && ev.stage !== 'compile') setProgress(null, '');
-      if (ev.stage === 'ready' || ev.stage === 'running') state.term.focus();
+      if ((ev.stage === 'ready' || ev.stage === 'running') && state.term) state.term.focus();
       if (ev.stage === 'ready') showConfSummary();
     });
     host.on('progress', (ev) => {
@@ -458,7 +481,7 @@ import * as userFiles from './userfiles.js';
     // enough to discard a write.
     let termBacklog = 0;
     host.setConsoleBacklog(() => termBacklog);
-    const write = (data, n) => state.term.write(data, () => { termBacklog -= n; });
+    const write = (data, n) => termWrite(data, () => { termBacklog -= n; });
     host.on('console', (bytes) => {
       recordConsole(bytes);
       termBacklog += bytes.length;
@@ -585,7 +608,7 @@ import * as userFiles from './userfiles.js';
     $('reboot').addEventListener('click', () => {
       if (!state.host) { location.reload(); return; }
       hideError();
-      state.term.reset();
+      if (state.term) state.term.reset();
       state.host.reboot().catch((err) => showError({ title: 'Reboot failed', message: err.message, stack: err.stack, help: true }));
     });
     $('file-input').addEventListener('change', (ev) => { addFiles(ev.target.files).finally(() => { ev.target.value = ''; }); });
@@ -599,7 +622,7 @@ import * as userFiles from './userfiles.js';
     });
     $('boot-files').addEventListener('click', () => {
       if (!state.host) return;
-      state.term.reset();
+      if (state.term) state.term.reset();
       boot();
     });
     for (const code of document.querySelectorAll('#examples code')) {
@@ -641,12 +664,17 @@ import * as userFiles from './userfiles.js';
 
   async function main() {
     setupControls();
-    try {
-      setupTerminal();
-    } catch (err) {
+    // The terminal is made once xterm.js has run, beside the host's start
+    // and the boot, which do not wait for it (the kernel's compile is the
+    // long pole, and the host's start and checks belong beside it, not
+    // after xterm.js). Console output before then is kept for it.
+    const terminal = whenScriptsRan().then(() => setupTerminal());
+    let noTerminal = false;
+    terminal.catch((err) => {
+      noTerminal = true;
       showError({ title: 'The terminal could not start', message: err.message, stack: err.stack });
-      return;
-    }
+      if (state.host) state.host.stop();
+    });
     if (typeof WebAssembly === 'object' && !globalThis.crossOriginIsolated) {
       showError(notIsolated());
       return;
@@ -700,9 +728,11 @@ import * as userFiles from './userfiles.js';
       if (!r.ok) { if (pf) pf.cancel(); await showNoKernel(which, url, r); return; }
     }
     await kept;
+    if (noTerminal) return;
     wireHost(host);
     renderFiles();
-    await boot();
+    // A terminal that could not start stops the boot (above) and no other.
+    await Promise.all([boot(), terminal.catch(() => {})]);
   }
 
   // Exported for tests.

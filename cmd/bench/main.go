@@ -56,9 +56,11 @@ func main() {
 	abWords := flag.String("ab-cmdline", "", "the -ab comparison's conformance command line (default: the boot scenarios)")
 	idle := flag.Duration("idle", 60*time.Second, "realboot: console idle time before the idle-input figure, once per page kind per run (0: skip it)")
 	only := flag.String("only", "", "realboot: only the realboot figures (written to cmd/bench/results-realboot.json unless -out)")
+	marks := flag.Bool("marks", false, "realboot: print each page load's start-up timeline: performance marks (gohost:*), the main thread's long tasks, resource timings and the kernel's CONF lines")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
 	profileOnly = *profile
+	printMarks = *marks
 	idleWait = *idle
 	switch *only {
 	case "":
@@ -108,6 +110,7 @@ const realKernel = devserver.RealKernelURL
 
 var (
 	profileOnly  bool
+	printMarks   bool          // -marks
 	realbootOnly bool          // -only realboot
 	idleWait     time.Duration // -idle
 	abSpecs      string

@@ -42,6 +42,7 @@ type PageRun struct {
 	Inputs      int                `json:"inputs"`
 	InputCallMs float64            `json:"inputCallMs"`
 	Status      map[string]any     `json:"status"`
+	Marks       map[string]float64 `json:"marks"` // the page's performance marks, ms since navigation start
 
 	EvalResult float64 `json:"-"`
 	PSSTotalKB int64   `json:"-"` // all renderers

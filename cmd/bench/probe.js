@@ -32,6 +32,7 @@
   // Typing into the page's host (gohost.input or refhost.input).
   let input = null;
   globalThis.__bench = b;
+  b.lineTimes = [];
   const mark = (k) => { if (!(k in b.t)) b.t[k] = performance.now(); };
   const dec = new TextDecoder('utf-8');
 
@@ -41,6 +42,7 @@
   function line(s) {
     if (s.endsWith('\r')) s = s.slice(0, -1);
     if (s.startsWith('conf: ') && / CPUs online/.test(s)) mark('ready');
+    if (b.lineTimes.length < 200 && (s.startsWith('CONF') || s.startsWith('conf'))) b.lineTimes.push([performance.now(), s.slice(0, 70)]);
     if (s.startsWith('BENCH-INPUT send ')) {
       if (inputStamps && input) {
         // As a key event would: in a task of its own, not nested in the
@@ -230,8 +232,27 @@
     }
     if (ref && ref.marks && 'compiled' in ref.marks) b.t.compiled = ref.marks.compiled;
     else if ('stage_boot' in b.t) b.t.compiled = b.t.stage_boot;
+    // Every performance mark of the page (gohost:* from early.js,
+    // gohost.js and loader.js), for -marks.
+    b.marks = {};
+    for (const e of performance.getEntriesByType('mark')) if (!(e.name in b.marks)) b.marks[e.name] = e.startTime;
+    for (const [t, l] of b.lineTimes) b.marks['line ' + l] = t;
+    for (const [t, d] of b.longTasks) b.marks['longtask ' + Math.round(d) + ' ms'] = t;
+    for (const e of performance.getEntriesByType('resource')) {
+      const name = new URL(e.name).pathname.split('/').pop();
+      b.marks['res ' + name + ' start'] = e.startTime;
+      b.marks['res ' + name + ' end'] = e.responseEnd;
+    }
+    if (nav) { b.marks['nav responseEnd'] = nav.responseEnd; b.marks['nav domInteractive'] = nav.domInteractive; }
     b.status = ref ? ref.status() : (globalThis.gohost ? globalThis.gohost.status() : {});
     return b;
   };
   addEventListener('error', (e) => b.errors.push('page error: ' + e.message));
+  // The main thread's long tasks (over 50 ms), for -marks: what keeps it
+  // busy during the start-up.
+  b.longTasks = [];
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) b.longTasks.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask', buffered: true });
+  } catch (_) { /* not in this browser */ }
 })();

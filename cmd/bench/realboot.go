@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -124,6 +125,9 @@ func (b *Bench) realbootRun(host string, k *rbKind, idle time.Duration) (string,
 	if err != nil {
 		return "", fmt.Errorf("realboot (%s): %w", hostName(host), err)
 	}
+	if printMarks {
+		logMarks(hostName(host), r)
+	}
 	for _, w := range waterfall {
 		v, ok := r.T[w.mark]
 		if !ok {
@@ -180,4 +184,26 @@ type rbKind struct {
 var rbKinds = []rbKind{
 	{".70w32", "vmlinux-70-wasm32.wasm", conformance.Initrd},
 	{".70w64", "vmlinux-70-wasm64.wasm", "initramfs-wasm64.cpio"},
+}
+
+// logMarks prints a page load's performance marks and probe moments in
+// time order (-marks): where the start-up's time goes.
+func logMarks(host string, r *PageRun) {
+	type at struct {
+		name string
+		ms   float64
+	}
+	var all []at
+	for k, v := range r.Marks {
+		all = append(all, at{k, v})
+	}
+	for k, v := range r.T {
+		all = append(all, at{"probe:" + k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ms < all[j].ms })
+	var sb strings.Builder
+	for _, a := range all {
+		fmt.Fprintf(&sb, "  %7.0f %s\n", a.ms, a.name)
+	}
+	fmt.Fprintf(os.Stderr, "marks %s:\n%s", host, sb.String())
 }
