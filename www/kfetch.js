@@ -6,7 +6,12 @@
 // touches the main thread. The page asks for what the host reads: the
 // response's status and headers, then chunks at the offsets it needs (the
 // kernel's head and its section headers, see gohostSkipTo in gohost.js);
-// the bytes in between are passed over here, with progress reports.
+// the bytes in between are passed over here, with progress reports. The
+// host's branch is read here as it arrives (pump), not when the host asks:
+// its bytes are buffered either way (a tee keeps what one branch has not
+// read), and a host that asked for the end once the head was checked then
+// waited for this thread to read 30 MB of chunks after the download (~300
+// ms), after the compile had finished.
 //
 // Messages in: {op: 'start', url}, {op: 'read', id, target} (the chunk
 // holding byte target, or the next chunk if target is -1), {op: 'cancel'}.
@@ -16,7 +21,17 @@
 
 let reader = null;
 let url = '';
-let at = 0; // offset of the next byte the reader gives
+let chunks = []; // {at, value}: read from the host's branch, not yet handed over or passed
+let received = 0; // bytes read from the host's branch
+let ended = false; // the branch ended (or failed: failure)
+let failure = null;
+let waiters = []; // reads waiting for more of the branch
+
+function notify() {
+  const w = waiters;
+  waiters = [];
+  for (const f of w) f();
+}
 
 // timing is this worker's Resource Timing entry of the download (the page's
 // timeline has none): the host tells a download served from the browser's
@@ -31,7 +46,7 @@ onmessage = (ev) => {
   const m = ev.data;
   if (m.op === 'start') start(m.url);
   else if (m.op === 'read') read(m.id, m.target).catch((err) => postMessage({ op: 'chunk', id: m.id, error: String(err && err.message || err) }));
-  else if (m.op === 'cancel' && reader) reader.cancel().catch(() => {});
+  else if (m.op === 'cancel' && reader) { chunks = []; reader.cancel().catch(() => {}); }
 };
 
 async function start(u) {
@@ -60,30 +75,49 @@ async function start(u) {
     (module) => postMessage({ op: 'module', module }),
     (err) => postMessage({ op: 'module', error: String(err && err.message || err) }));
   reader = r.body.getReader();
+  pump();
 }
 
-async function read(id, target) {
+// pump reads the host's branch to its end as it arrives, reporting progress.
+async function pump() {
   let said = performance.now();
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      chunks.push({ at: received, value: r.value });
+      received += r.value.length;
+      notify();
+      const now = performance.now();
+      if (now - said >= 50) {
+        said = now;
+        postMessage({ op: 'progress', loaded: received });
+      }
+    }
+  } catch (err) {
+    failure = err;
+  }
+  ended = true;
+  notify();
+}
+
+// read answers the host with the chunk holding byte target (the next chunk
+// if target is -1), passing over the chunks before it.
+async function read(id, target) {
   for (;;) {
-    const r = await reader.read();
-    if (r.done) {
-      postMessage({ op: 'chunk', id, done: true, at, timing: timing() });
+    while (target >= 0 && chunks.length > 0 && chunks[0].at + chunks[0].value.length <= target) chunks.shift();
+    if (chunks.length > 0) {
+      const c = chunks.shift();
+      const from = target < 0 ? 0 : Math.max(0, target - c.at);
+      const value = c.value.slice(from); // its own buffer, to transfer
+      postMessage({ op: 'chunk', id, done: false, at: c.at + from, value }, [value.buffer]);
       return;
     }
-    const c = r.value;
-    if (target < 0 || at + c.length > target) {
-      const from = Math.max(0, target - at);
-      const value = c.slice(from); // its own buffer, to transfer
-      const start = at + from;
-      at += c.length;
-      postMessage({ op: 'chunk', id, done: false, at: start, value }, [value.buffer]);
+    if (failure) throw failure;
+    if (ended) {
+      postMessage({ op: 'chunk', id, done: true, at: received, timing: timing() });
       return;
     }
-    at += c.length;
-    const now = performance.now();
-    if (now - said >= 50) {
-      said = now;
-      postMessage({ op: 'progress', loaded: at });
-    }
+    await new Promise((resolve) => waiters.push(resolve));
   }
 }
