@@ -1,9 +1,11 @@
 // early.js: the page's first script, run while the HTML is still parsed.
 // It starts everything the boot will wait for before anything else asks for
 // it: the kernel's download and WebAssembly.compileStreaming (the longest
-// job; in a worker, kfetch.js, so that the 30 MB stream does not keep the
-// main thread busy), the initramfs, and the two Go programs (gohost.wasm for
-// the page, gohost-worker.wasm for the workers). The Go host starts
+// job), the initramfs, and the two Go programs (gohost.wasm for the page,
+// gohost-worker.wasm for the workers). The kernel and the Go programs
+// download and compile in a worker, kfetch.js, so that neither their
+// streams nor the ends of their compiles keep the main thread busy while it
+// starts the Go host (loader.js, an async module). The Go host starts
 // meanwhile and takes these pending results (globalThis.gohostPrefetch)
 // instead of asking again, so nothing it does delays the kernel's compile;
 // it still checks the kernel's interface from the stream's leading sections
@@ -38,32 +40,58 @@
   const abort = new AbortController();
   const responses = new Map(); // URL -> promise of its Response, until taken
   const compiles = new Map(); // URL -> promise of its compiled module, until taken
-  const wasmType = (resp) => /^application\/wasm\b/i.test(resp.headers.get('content-type') || '');
   const quiet = (p) => { p.catch(() => {}); return p; }; // failures are reported by whoever takes them
   // mark names a moment of the early downloads in the page's timeline
   // (gohost:early:...), for profiles and the bench.
   const mark = (what) => { try { performance.mark('gohost:early:' + what); } catch (_) { /* no timeline */ } };
 
-  // fetchCompiling fetches url and, if it is wasm, compiles it as it
-  // arrives (the Go programs: nothing else reads them). On the page, not in
-  // the kernel's worker: there a compile's end waits behind the kernel's
-  // stream on the worker's thread, and the Go host, which is ready to start
-  // long before, got its module only with the kernel's (measured: all three
-  // at 1480 ms, the page idle from 619 ms).
-  function fetchCompiling(url) {
-    let resolveCompile;
-    const compiled = quiet(new Promise((resolve) => { resolveCompile = resolve; }));
-    quiet(fetch(url, { signal: abort.signal }).then((r) => {
-      if (!r.ok) {
-        resolveCompile(undefined);
-        return;
+  // The worker, kfetch.js (one for all the downloads it compiles), lives until the kernel's stream and
+  // module and every program compile are taken care of.
+  let w = null;
+  let busy = 0; // jobs the worker still has
+  const settled = () => { if (--busy === 0) w.terminate(); };
+  const moduleWaiters = new Map(); // URL -> {res} of compileInWorker
+  let onKernelMessage = null;
+  function worker() {
+    if (w) return w;
+    w = new Worker('kfetch.js', { name: 'gohost downloads' });
+    w.onmessage = (ev) => {
+      const m = ev.data;
+      if (m.op === 'compiled') {
+        const c = moduleWaiters.get(m.url);
+        moduleWaiters.delete(m.url);
+        mark('compiled ' + m.url.slice(m.url.lastIndexOf('/') + 1));
+        c.res(m.module); // undefined when it failed: the host compiles it itself
+        settled();
+      } else if (onKernelMessage) {
+        onKernelMessage(m);
       }
-      // compileStreaming wants application/wasm; a server that labels it
-      // otherwise still gets it compiled (without the code cache).
-      const src = wasmType(r) ? r : new Response(r.body, { headers: { 'content-type': 'application/wasm' } });
-      resolveCompile(quiet(WebAssembly.compileStreaming(src).then((m) => { mark('compiled ' + url.slice(url.lastIndexOf('/') + 1)); return m; })));
-    }, () => resolveCompile(undefined)));
-    compiles.set(url, compiled);
+    };
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      for (const c of moduleWaiters.values()) c.res(undefined);
+      moduleWaiters.clear();
+      if (onKernelMessage) onKernelMessage({ op: 'failed' });
+    };
+    abort.signal.addEventListener('abort', () => w.terminate());
+    return w;
+  }
+
+  // compileInWorker has the worker fetch and compile a Go program (wasm);
+  // the module comes back (a compiled module is shared, not copied). The
+  // modules arrive about when the kernel's compile ends (the worker's thread
+  // is busy with the kernel's stream until then), so the Go host starts
+  // later than if the page compiled them, but it no longer shares the two
+  // cores with the kernel's compile, and the page holds less memory:
+  // -ab, 5 alternated rounds, realboot: renderer PSS 479 against 512 MiB,
+  // CONF DONE 3913 against 4242 ms, first output 2510 against 2421 ms
+  // (within the spread), host ready 1819 against 1303 ms.
+  function compileInWorker(url) {
+    busy++;
+    compiles.set(url, quiet(new Promise((res) => {
+      moduleWaiters.set(url, { res });
+      worker().postMessage({ op: 'compile', url });
+    })));
   }
 
   // fetchKernelInWorker has kfetch.js download and compile the kernel, off
@@ -72,14 +100,14 @@
   // (read) or for the chunk at an offset, passing over the bytes before it
   // there (skipTo, used by gohost.js's gohostSkipTo).
   function fetchKernelInWorker(url) {
-    const w = new Worker('kfetch.js', { name: 'gohost kernel download' });
+    busy += 2; // the stream, the module
+    const w = worker();
     const waiting = new Map(); // read id -> resolve
     let nextID = 0;
     let onProgress = null;
     let settle, fail, resolveCompile, rejectCompile;
     let streamDone = false, moduleDone = false;
     let stand = null; // the stand-in Response, once the worker has one
-    const finish = () => { if (streamDone && moduleDone) w.terminate(); };
     const resp = quiet(new Promise((res, rej) => { settle = res; fail = rej; }));
     const compiled = quiet(new Promise((res, rej) => { resolveCompile = res; rejectCompile = rej; }));
     const ask = (target, progress) => new Promise((res, rej) => {
@@ -91,21 +119,29 @@
     const reader = {
       read: () => ask(-1).then((c) => (c.done ? { done: true } : { done: false, value: c.value })),
       skipTo: (from, target, progress) => ask(target, progress),
-      cancel: () => { streamDone = true; w.postMessage({ op: 'cancel' }); finish(); return Promise.resolve(); },
+      cancel: () => { endStream(); w.postMessage({ op: 'cancel' }); return Promise.resolve(); },
     };
-    w.onmessage = (ev) => {
-      const m = ev.data;
+    const endStream = () => { if (!streamDone) { streamDone = true; settled(); } };
+    const endModule = () => { if (!moduleDone) { moduleDone = true; settled(); } };
+    onKernelMessage = (m) => {
+      if (m.op === 'failed') {
+        for (const wt of waiting.values()) wt.rej(new TypeError('the kernel download worker failed'));
+        waiting.clear();
+        fail(new TypeError('the kernel download worker failed'));
+        resolveCompile(undefined);
+        return;
+      }
       if (m.op === 'response') {
         mark('kernel-response');
         if (m.error !== undefined) {
-          streamDone = moduleDone = true;
-          finish();
+          endStream();
+          endModule();
           resolveCompile(undefined);
           fail(new TypeError(m.error));
           return;
         }
         const h = m.headers;
-        if (!m.ok) { streamDone = moduleDone = true; finish(); resolveCompile(undefined); }
+        if (!m.ok) { endStream(); endModule(); resolveCompile(undefined); }
         settle(stand = {
           ok: m.ok, status: m.status, statusText: m.statusText, url: m.url,
           headers: { get: (k) => (Object.prototype.hasOwnProperty.call(h, k.toLowerCase()) ? h[k.toLowerCase()] : null) },
@@ -113,8 +149,7 @@
         });
       } else if (m.op === 'module') {
         mark('kernel-compiled');
-        moduleDone = true;
-        finish();
+        endModule();
         if (m.error !== undefined) rejectCompile(new WebAssembly.CompileError(m.error));
         else resolveCompile(m.module);
       } else if (m.op === 'progress') {
@@ -122,13 +157,11 @@
       } else if (m.op === 'chunk') {
         const wt = waiting.get(m.id);
         waiting.delete(m.id);
-        if (m.done) { mark('kernel-downloaded'); streamDone = true; finish(); if (stand) stand.timing = m.timing; }
+        if (m.done) { mark('kernel-downloaded'); endStream(); if (stand) stand.timing = m.timing; }
         if (wt) (m.error !== undefined ? wt.rej(new TypeError(m.error)) : wt.res(m));
       }
     };
-    w.onerror = (ev) => { ev.preventDefault(); fail(new TypeError('the kernel download worker failed')); resolveCompile(undefined); };
     w.postMessage({ op: 'start', url });
-    abort.signal.addEventListener('abort', () => w.terminate());
     responses.set(url, resp);
     compiles.set(url, compiled);
   }
@@ -138,8 +171,8 @@
   // other schemes with a message).
   const fetchable = (u) => { const p = new URL(u); return p.origin === location.origin || p.protocol === 'https:'; };
   if (fetchable(kernel)) fetchKernelInWorker(kernel);
-  fetchCompiling(abs('gohost.wasm'));
-  fetchCompiling(abs('gohost-worker.wasm'));
+  compileInWorker(abs('gohost.wasm'));
+  compileInWorker(abs('gohost-worker.wasm'));
   if (fetchable(initrd)) responses.set(initrd, quiet(fetch(initrd, { signal: abort.signal })));
 
   globalThis.gohostPrefetch = {
