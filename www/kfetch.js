@@ -1,6 +1,5 @@
 // kfetch.js: a Web Worker that downloads the kernel and compiles it as it
-// arrives (WebAssembly.compileStreaming), started by early.js; it also
-// downloads and compiles the Go programs (op 'compile'). A 30 MB
+// arrives (WebAssembly.compileStreaming), started by early.js. A 30 MB
 // stream fed through the page's main thread kept that thread busy until the
 // download ended, and everything the host does on it (starting Go, checking
 // the kernel, starting CPU 0) waited behind it; here the stream never
@@ -15,12 +14,9 @@
 // ms), after the compile had finished.
 //
 // Messages in: {op: 'start', url}, {op: 'read', id, target} (the chunk
-// holding byte target, or the next chunk if target is -1), {op: 'cancel'},
-// {op: 'compile', url}.
+// holding byte target, or the next chunk if target is -1), {op: 'cancel'}.
 // Messages out: {op: 'response', ...} once, {op: 'module', module | error}
-// once, {op: 'chunk', id, done, at, value} per read, {op: 'progress', loaded},
-// {op: 'compiled', url, module} per compile (module undefined if it failed:
-// the host then fetches and reports it itself).
+// once, {op: 'chunk', id, done, at, value} per read, {op: 'progress', loaded}.
 'use strict';
 
 let reader = null;
@@ -51,25 +47,7 @@ onmessage = (ev) => {
   if (m.op === 'start') start(m.url);
   else if (m.op === 'read') read(m.id, m.target).catch((err) => postMessage({ op: 'chunk', id: m.id, error: String(err && err.message || err) }));
   else if (m.op === 'cancel' && reader) { chunks = []; reader.cancel().catch(() => {}); }
-  else if (m.op === 'compile') compile(m.url);
 };
-
-// compile fetches and compiles a Go program; a server that labels it
-// otherwise than application/wasm still gets it compiled.
-async function compile(u) {
-  let module;
-  try {
-    const r = await fetch(u);
-    if (r.ok) {
-      const src = /^application\/wasm\b/i.test(r.headers.get('content-type') || '') ? r
-        : new Response(r.body, { headers: { 'content-type': 'application/wasm' } });
-      module = await WebAssembly.compileStreaming(src);
-    }
-  } catch (_) { /* the host fetches it again and reports what fails */ }
-  postMessage({ op: 'compiled', url: u, module });
-}
-
-
 
 async function start(u) {
   url = u;
