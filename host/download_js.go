@@ -240,8 +240,9 @@ type kernelStream struct {
 	info     *abi.KernelInfo
 	compiled js.Value // the promise of the compiled module
 	ident    string   // for reuse on a reboot ("" without a strong validator)
-	// rest says how the rest of the download ended: nil when the module
-	// arrived whole (its section headers all there), else why not.
+	// rest says how the rest of the download ended: nil once it was read to
+	// its end, else why not (a broken connection). Whether the module is
+	// whole the browser's compile says (awaitKernel).
 	rest chan error
 }
 
