@@ -1,3 +1,5 @@
+//go:build !js
+
 package e2e
 
 // The page starts the host and the boot before xterm.js has run (loader.js

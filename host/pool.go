@@ -109,6 +109,9 @@ func (p *Pool) Spawn(now time.Time, board BoardReader, backlog, idle, total int)
 // record is claimed): from now on the floor is kept.
 func (p *Pool) CPU0Up() { p.cpu0Up = true }
 
+// WaitsForCPU0 reports whether the floor still waits for CPU0Up.
+func (p *Pool) WaitsForCPU0() bool { return !p.cpu0Up }
+
 // BoardReader reads a worker's board record (bridge.Board).
 type BoardReader interface {
 	Get(id uint32) (bridge.WorkerRecord, bool)

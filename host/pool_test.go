@@ -128,7 +128,9 @@ func TestPoolKeepsItsFloorOnceCPU0IsUp(t *testing.T) {
 	assert.Equal(t, 0, n, "no floor while CPU 0 boots")
 	n, _ = p.Spawn(now, fakeBoard{}, 2, 0, 1)
 	assert.Equal(t, 2, n, "queued jobs get workers at once")
+	assert.True(t, p.WaitsForCPU0())
 	p.CPU0Up()
+	assert.False(t, p.WaitsForCPU0())
 	n, _ = p.Spawn(now, fakeBoard{}, 0, 0, 1)
 	assert.Equal(t, 4, n, "the floor once CPU 0 is up")
 }

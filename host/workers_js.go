@@ -134,8 +134,11 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 // any more, starts the workers queued jobs and the pool's floor need (Pool
 // decides), and keeps the stock of started workers for the next burst.
 func (m *Machine) servePool() {
-	if r, ok := m.br.Board.Get(m.primary); ok && r.State != bridge.WorkerNone {
-		m.pool.CPU0Up() // the primary claims its record once its kernel instance exists
+	if m.pool.WaitsForCPU0() {
+		// The primary claims its record once its kernel instance exists.
+		if r, ok := m.br.Board.Get(m.primary); ok && r.State != bridge.WorkerNone {
+			m.pool.CPU0Up()
+		}
 	}
 	for _, id := range m.pool.Departed(m.br.Board) {
 		m.terminate(id)
