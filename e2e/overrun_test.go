@@ -61,15 +61,16 @@ func overrunWorkerWasm(t *testing.T) string {
 
 // overrunServer serves the page as the e2e server does, but with the
 // fault-injecting worker and, in every worker, the global gohostOverrun
-// naming the kind to overrun (set where worker.js imports wasm_exec.js).
+// naming the kind to overrun (set at the end of the workers' script, before
+// any message starts Go).
 // Its own port is its own origin: nothing is shared with other tests' cache.
 func overrunServer(t *testing.T, kind string) string {
 	t.Helper()
 	wasm, err := os.ReadFile(overrunWorkerWasm(t))
 	require.NoError(t, err)
-	execJS, err := os.ReadFile(filepath.Join("..", "www", "wasm_exec.js"))
+	workerJS, err := os.ReadFile(filepath.Join("..", "www", "gohost-worker.js"))
 	require.NoError(t, err)
-	execJS = append(execJS, []byte("\nself.gohostOverrun = "+jsString(kind)+";\n")...)
+	workerJS = append(workerJS, []byte("\nself.gohostOverrun = "+jsString(kind)+";\n")...)
 	realKernel, _ := conformance.RealKernelFile()
 	h, err := devserver.NewHandler(devserver.Config{Dir: filepath.Join("..", "www"), Conformance: conformance.Dir(), ConformanceReal: realKernel})
 	require.NoError(t, err)
@@ -79,8 +80,8 @@ func overrunServer(t *testing.T, kind string) string {
 		switch r.URL.Path {
 		case "/gohost-worker.wasm":
 			body, typ = wasm, "application/wasm"
-		case "/wasm_exec.js":
-			body, typ = execJS, "text/javascript"
+		case "/gohost-worker.js":
+			body, typ = workerJS, "text/javascript"
 		default:
 			h.ServeHTTP(w, r)
 			return

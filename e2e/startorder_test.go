@@ -10,8 +10,11 @@ package e2e
 
 import (
 	"context"
+	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +24,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/linuxwasm/gohost/e2e/conformance"
+	"github.com/linuxwasm/gohost/internal/browsertest"
+	"github.com/linuxwasm/gohost/internal/devserver"
 )
 
 // TestBootBeforeTerminal holds xterm.js's download until the kernel has
@@ -76,4 +83,35 @@ func TestBootBeforeTerminal(t *testing.T) {
 	require.NotEmpty(t, first)
 	assert.True(t, strings.HasPrefix(term, first), "the terminal begins with the kernel's first line %q:\n%.400s", first, term)
 	assert.NotContains(t, term, "FAIL")
+}
+
+// TestWorkersLoadOneScript counts, at the server, the page's requests while a
+// boot starts workers: each worker loads one script, gohost-worker.js, and
+// none fetches wasm_exec.js on its own (a synchronous importScripts, ~20 ms
+// of each worker's start in a boot's kthread burst). The page itself loads
+// wasm_exec.js for its Go host: its preload and its script element.
+func TestWorkersLoadOneScript(t *testing.T) {
+	needConformance(t)
+	h, err := devserver.NewHandler(devserver.Config{Dir: filepath.Join("..", "www"), Conformance: conformance.Dir()})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	base, stop, err := browsertest.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	require.NoError(t, err)
+	t.Cleanup(stop)
+	tab := newTab(t, 90*time.Second)
+	require.NoError(t, chromedp.Do(tab.ctx, chromedp.Navigate(base+"/?"+conformanceParams(conformanceCmdline(t, "boot,clone")).Encode())))
+	tab.WaitJS("CONF DONE", `globalThis.gohost && /CONF DONE \d+ \d+/.test(gohost.output())`, 60*time.Second)
+	workers := Eval[int](tab, `gohost.status().workers`)
+	mu.Lock()
+	defer mu.Unlock()
+	require.GreaterOrEqual(t, workers, 3, "the boot's workers")
+	assert.GreaterOrEqual(t, seen["/gohost-worker.js"], workers, "requests of the workers' script")
+	assert.LessOrEqual(t, seen["/wasm_exec.js"], 2, "requests of wasm_exec.js (the page's preload and script): a worker fetched it")
+	assert.Zero(t, seen["/worker.js"], "a worker loaded worker.js instead of gohost-worker.js")
 }

@@ -50,10 +50,19 @@ func (s *workerStock) init(goModule js.Value) error {
 	return nil
 }
 
+// workerScript is the workers' script: make build writes wasm_exec.js and
+// worker.js into it, one after the other. A worker loading worker.js itself
+// would fetch wasm_exec.js with a synchronous importScripts before it could
+// start Go; in a boot's burst of ~40 kthreads, each waiting for a new
+// worker, that fetch (a revalidation on a no-cache server) cost the worker
+// thread ~20 ms each (1152 ms over 45 workers in a trace), and the prompt
+// came 160-330 ms later than with one script (-ab, realboot, 5 rounds).
+const workerScript = "gohost-worker.js"
+
 // newWorker creates a worker and has it start Go. Errors before it is given
 // a machine (its scripts or Go failed) mark it dead, so that it is never used.
 func (s *workerStock) newWorker() js.Value {
-	w := js.Global().Get("Worker").New("worker.js", map[string]any{"name": "gohost worker"})
+	w := js.Global().Get("Worker").New(workerScript, map[string]any{"name": "gohost worker"})
 	w.Set("onerror", workerErrFunc())
 	w.Set("onmessageerror", workerErrFunc())
 	w.Call("postMessage", bridge.GoStart{GoModule: s.goModule, ForwarderModule: s.forwarder, HostmemNames: s.names}.Message())

@@ -10,7 +10,9 @@
 // then instantiates hostmem on the machine's memories, fills that table, adds
 // the shims and the kernel, and hands the worker to Go for good.
 'use strict';
-importScripts('wasm_exec.js');
+// make build puts wasm_exec.js in front of this file (gohost-worker.js, the
+// script the host starts its workers with); loaded alone, this file fetches it.
+if (typeof Go !== 'function') importScripts('wasm_exec.js');
 
 self.onmessage = (e) => {
   try {

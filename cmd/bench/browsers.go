@@ -273,7 +273,7 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 // serve checks the build, serves the page and the conformance kernel on a
 // loopback port and calls f with its URL and the initrd.
 func serve(www, conf string, f func(baseURL string, initrd []byte) error) error {
-	for _, name := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "worker.js"} {
+	for _, name := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "gohost-worker.js"} {
 		if _, err := os.Stat(filepath.Join(www, name)); err != nil {
 			return fmt.Errorf("%v (run make build)", err)
 		}

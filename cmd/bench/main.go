@@ -125,7 +125,7 @@ func envOr(k, def string) string {
 }
 
 func run(n, heavyN int, out, www, conf, chromium string) error {
-	for _, f := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "worker.js"} {
+	for _, f := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "gohost-worker.js"} {
 		if _, err := os.Stat(filepath.Join(www, f)); err != nil {
 			return fmt.Errorf("%v (run make build)", err)
 		}
@@ -413,7 +413,7 @@ type Size struct {
 
 func payloadSizes(www string) ([]Size, error) {
 	var out []Size
-	for _, f := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "worker.js"} {
+	for _, f := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "gohost-worker.js"} {
 		raw, err := os.ReadFile(filepath.Join(www, f))
 		if err != nil {
 			return nil, err
