@@ -13,7 +13,11 @@
 // waited for this thread to read 30 MB of chunks after the download (~300
 // ms), after the compile had finished.
 //
-// Messages in: {op: 'start', url}, {op: 'read', id, target} (the chunk
+// The kernel's URL is the fragment of this script's URL: the download starts
+// with the script, not with a message the page's busy main thread would
+// hand over later (see early.js).
+//
+// Messages in: {op: 'read', id, target} (the chunk
 // holding byte target, or the next chunk if target is -1), {op: 'cancel'}.
 // Messages out: {op: 'response', ...} once, {op: 'module', module | error}
 // once, {op: 'chunk', id, done, at, value} per read, {op: 'progress', loaded}.
@@ -44,8 +48,7 @@ function timing() {
 
 onmessage = (ev) => {
   const m = ev.data;
-  if (m.op === 'start') start(m.url);
-  else if (m.op === 'read') read(m.id, m.target).catch((err) => postMessage({ op: 'chunk', id: m.id, error: String(err && err.message || err) }));
+  if (m.op === 'read') read(m.id, m.target).catch((err) => postMessage({ op: 'chunk', id: m.id, error: String(err && err.message || err) }));
   else if (m.op === 'cancel' && reader) { chunks = []; reader.cancel().catch(() => {}); }
 };
 
@@ -121,3 +124,5 @@ async function read(id, target) {
     await new Promise((resolve) => waiters.push(resolve));
   }
 }
+
+start(decodeURIComponent(location.hash.slice(1)));
