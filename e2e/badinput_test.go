@@ -378,3 +378,29 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestMissingWorkerScript serves the page without gohost-worker.js (a
+// deployment that copied an older file list): the boot fails with a
+// message naming the missing script, not a frozen page or a bare "worker
+// stopped".
+func TestMissingWorkerScript(t *testing.T) {
+	needConformance(t)
+	h, err := devserver.NewHandler(devserver.Config{Dir: filepath.Join("..", "www"), Conformance: conformance.Dir()})
+	require.NoError(t, err)
+	base, stop, err := browsertest.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/gohost-worker.js" {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	require.NoError(t, err)
+	t.Cleanup(stop)
+	tab := newTab(t, 60*time.Second)
+	require.NoError(t, chromedp.Do(tab.ctx, chromedp.Navigate(base+"/?"+conformanceParams(conformanceCmdline(t, "boot")).Encode())))
+	tab.WaitJS("the error panel", `!document.getElementById('error-panel').hidden`, 45*time.Second)
+	text := Eval[string](tab, errorPanelJS)
+	t.Logf("%s", strings.Join(strings.Fields(text), " "))
+	assert.Regexp(t, `did not start: its script gohost-worker\.js did not load or run \(run "make build"`, text)
+	assert.Equal(t, "failed", Eval[string](tab, `gohost.status().stage`))
+}

@@ -118,6 +118,12 @@ func (m *Machine) workerError(this js.Value, args []js.Value) any {
 		return nil
 	}
 	msg := "the worker stopped with an error"
+	if r, ok := m.br.Board.Get(id); !ok || r.State == bridge.WorkerNone {
+		// It never took its place: an error event without a message is
+		// then the browser's word for a script that did not load (a
+		// missing file, a Content-Security-Policy refusing it).
+		msg = "the worker did not start: its script " + workerScript + " did not load or run (run \"make build\"; a deployment must serve it beside gohost-worker.wasm)"
+	}
 	if len(args) > 0 {
 		if e := args[0]; e.Type() == js.TypeObject {
 			if mm := e.Get("message"); mm.Type() == js.TypeString && mm.String() != "" {
