@@ -92,7 +92,17 @@ type MachineStart struct {
 	Programs []Program
 	// Memcheck turns on the check of every host write into kernel memory.
 	Memcheck bool
+	// Lists, if set, are HostImports, HostImpls and SysStubs already in the
+	// form the host posts (a JS array each), made once per machine: a real
+	// kernel's ~600 names, converted anew for every worker, made the
+	// conversion the host's hottest code in the kthread burst, hot enough
+	// for the browser to compile it again at its top tier on every load.
+	Lists *StartLists
 }
+
+// StartLists are MachineStart's name lists, converted once (the host's
+// js.Values; any value postMessage takes).
+type StartLists struct{ HostImports, HostImpls, SysStubs any }
 
 // Program is a user program compiled by the host for every worker.
 type Program struct {
@@ -106,8 +116,12 @@ func (s MachineStart) Message() map[string]any {
 		KeyKind: KindMachine, KeyID: s.ID, KeyRole: s.Role,
 		KeyKernelModule: s.KernelModule, KeyHostmem: s.HostmemModule, KeyShims: s.ShimsModule,
 		KeyMemory: s.Memory, KeyBridge: s.Bridge,
-		KeyHostImports: anyList(s.HostImports), KeyHostImpls: anyList(s.HostImpls), KeySysStubs: anyList(s.SysStubs),
 		KeyPoolCeiling: s.PoolCeiling, KeyWasm64: s.Wasm64, KeyMemcheck: s.Memcheck,
+	}
+	if l := s.Lists; l != nil {
+		m[KeyHostImports], m[KeyHostImpls], m[KeySysStubs] = l.HostImports, l.HostImpls, l.SysStubs
+	} else {
+		m[KeyHostImports], m[KeyHostImpls], m[KeySysStubs] = anyList(s.HostImports), anyList(s.HostImpls), anyList(s.SysStubs)
 	}
 	if s.Role == RolePrimary {
 		m[KeyCmdline], m[KeyInitrd] = s.Cmdline, s.Initrd

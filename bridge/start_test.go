@@ -62,3 +62,17 @@ func TestWorkerJSHandsTheMachineMessageToGo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `\bstart: d,`, string(src))
 }
+
+// A machine's start message carries the name lists the host converted once
+// (StartLists) instead of converting them again.
+func TestMachineStartLists(t *testing.T) {
+	lists := &StartLists{HostImports: "imports", HostImpls: "impls", SysStubs: "stubs"}
+	m := MachineStart{HostImports: []string{"a"}, HostImpls: []string{"b"}, SysStubs: []string{"c"}, Lists: lists}.Message()
+	assert.Equal(t, "imports", m[KeyHostImports])
+	assert.Equal(t, "impls", m[KeyHostImpls])
+	assert.Equal(t, "stubs", m[KeySysStubs])
+	m = MachineStart{HostImports: []string{"a"}, HostImpls: []string{"b"}, SysStubs: []string{"c"}}.Message()
+	assert.Equal(t, []any{"a"}, m[KeyHostImports])
+	assert.Equal(t, []any{"b"}, m[KeyHostImpls])
+	assert.Equal(t, []any{"c"}, m[KeySysStubs])
+}

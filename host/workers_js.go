@@ -76,15 +76,11 @@ func (m *Machine) spawn(role string) {
 	}
 	w.Set("gohostMachine", m.serial)
 	w.Set("gohostID", id)
-	stubs := make([]string, len(m.info.SysStubs))
-	for i, s := range m.info.SysStubs {
-		stubs[i] = s.Name
-	}
 	start := bridge.MachineStart{
 		ID: id, Role: role,
 		KernelModule: m.kernel, HostmemModule: m.helpers.hostmem, ShimsModule: m.helpers.shims,
 		Memory: m.memory, Bridge: m.bmem,
-		HostImports: m.info.HostImports, HostImpls: m.info.HostImpls, SysStubs: stubs, Wasm64: m.info.Kind.Wasm64(),
+		Lists: m.startLists(), Wasm64: m.info.Kind.Wasm64(),
 		PoolCeiling: m.pool.Ceiling(),
 		Programs:    m.programs,
 		Memcheck:    m.opts.Memcheck,
@@ -100,6 +96,26 @@ func (m *Machine) spawn(role string) {
 	}
 	msg := start.Message()
 	w.Call("postMessage", msg)
+}
+
+// startLists converts the kernel's name lists for the workers' start
+// messages, once per machine (bridge.StartLists).
+func (m *Machine) startLists() *bridge.StartLists {
+	if m.lists == nil {
+		stubs := make([]any, len(m.info.SysStubs))
+		for i, s := range m.info.SysStubs {
+			stubs[i] = s.Name
+		}
+		list := func(s []string) any {
+			a := make([]any, len(s))
+			for i, v := range s {
+				a[i] = v
+			}
+			return js.ValueOf(a)
+		}
+		m.lists = &bridge.StartLists{HostImports: list(m.info.HostImports), HostImpls: list(m.info.HostImpls), SysStubs: js.ValueOf(stubs)}
+	}
+	return m.lists
 }
 
 func (m *Machine) workerName(id uint32) string {
