@@ -78,8 +78,8 @@ type Machine struct {
 	br      *bridge.Bridge
 	helpers struct{ hostmem, shims js.Value }
 	lists   *bridge.StartLists // the kernel's name lists as the workers' start messages carry them
-	initrd  js.Value // ArrayBuffer for the primary worker
-	primary uint32   // the primary worker's ID (CPU 0)
+	initrd  js.Value           // ArrayBuffer for the primary worker
+	primary uint32             // the primary worker's ID (CPU 0)
 	// programs are the initramfs's user programs compiled for every worker.
 	programs []bridge.Program
 
