@@ -94,9 +94,9 @@ type MachineStart struct {
 	Memcheck bool
 	// Lists, if set, are HostImports, HostImpls and SysStubs already in the
 	// form the host posts (a JS array each), made once per machine: a real
-	// kernel's ~600 names, converted anew for every worker, made the
-	// conversion the host's hottest code in the kthread burst, hot enough
-	// for the browser to compile it again at its top tier on every load.
+	// kernel's ~600 names, converted anew for each of a boot's ~45 workers,
+	// made js.ValueOf hot enough for the browser to compile it again at its
+	// top tier on every page load.
 	Lists *StartLists
 }
 

@@ -14,7 +14,8 @@
 //
 // The page must be cross-origin isolated (COOP/COEP headers) and sit in the
 // directory that serves gohost.wasm, gohost-worker.wasm, gohost-worker.js
-// (make build's wasm_exec.js + worker.js) and wasm_exec.js: the host starts its workers from URLs relative to the page.
+// (make build's wasm_exec.js + worker.js) and wasm_exec.js: the host starts
+// its workers from URLs relative to the page.
 
 let started = null;
 

@@ -189,9 +189,11 @@ func CheckKernel(m *wasmbin.Module) (*KernelInfo, error) {
 	info := &KernelInfo{Kind: kind}
 
 	sawMemory := false
-	// The spec's imports by name: a real kernel has ~600 imports, and a
-	// scan of the spec's list for each made this loop hot enough for the
-	// browser to compile it again at its top tier on every page load.
+	// The spec's imports by name, and the common case first: a real kernel
+	// has ~600 imports, nearly all unimplemented syscalls, and the host
+	// checks them on the page's main thread while the kernel compiles (a
+	// scan of the spec's list and a name concatenated for each made this
+	// function among the costliest the browser compiled at its top tier).
 	specImports := make(map[string]*Symbol, len(k.Imports))
 	for i := range k.Imports {
 		specImports[k.Imports[i].Name] = &k.Imports[i]
