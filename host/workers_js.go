@@ -8,6 +8,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/hack-pad/safejs"
 	"github.com/linuxwasm/gohost/bridge"
 )
 
@@ -106,14 +107,22 @@ func (m *Machine) startLists() *bridge.StartLists {
 		for i, s := range m.info.SysStubs {
 			stubs[i] = s.Name
 		}
-		list := func(s []string) any {
+		list := func(s []string) []any {
 			a := make([]any, len(s))
 			for i, v := range s {
 				a[i] = v
 			}
-			return js.ValueOf(a)
+			return a
 		}
-		m.lists = &bridge.StartLists{HostImports: list(m.info.HostImports), HostImpls: list(m.info.HostImpls), SysStubs: js.ValueOf(stubs)}
+		var vals [3]safejs.Value
+		for i, l := range [3][]any{list(m.info.HostImports), list(m.info.HostImpls), stubs} {
+			v, err := safejs.ValueOf(l)
+			if err != nil {
+				return nil // cannot happen for strings; the message converts them itself then
+			}
+			vals[i] = v
+		}
+		m.lists = &bridge.StartLists{HostImports: safejs.Unsafe(vals[0]), HostImpls: safejs.Unsafe(vals[1]), SysStubs: safejs.Unsafe(vals[2])}
 	}
 	return m.lists
 }
