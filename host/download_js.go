@@ -122,12 +122,11 @@ func prefetchedCompile(url string) js.Value {
 	return c
 }
 
-// bodySkip lets readBody's caller skip bytes it does not need: needFrom(at)
-// is the offset of the next byte it wants once the reader is at offset at;
-// skipped(n) is told of the n bytes passed over unread.
+// bodySkip lets readBody's caller stop taking bytes: once enough() is true,
+// the rest of the body is passed over unread in one go (gohostSkipTo), for
+// the download's progress and end only.
 type bodySkip struct {
-	needFrom func(at int) int
-	skipped  func(n int)
+	enough func() bool
 }
 
 // readBody reads a response's body, reporting progress, and hands every
@@ -168,13 +167,12 @@ func (m *Machine) readBody(resp safejs.Value, url, what string, chunk func(c saf
 	}
 	for r.err == nil {
 		var res safejs.Value
-		if skip != nil && skip.needFrom(loaded) > loaded {
-			res = r.await(r.call(safejs.Global(), "gohostSkipTo", reader, loaded, skip.needFrom(loaded), safejs.Safe(onProgress.Value)))
+		if skip != nil && skip.enough() {
+			res = r.await(r.call(safejs.Global(), "gohostSkipTo", reader, loaded, math.MaxInt, safejs.Safe(onProgress.Value)))
 			at := r.int(r.get(res, "at"))
 			if r.err != nil {
 				break
 			}
-			skip.skipped(at - loaded)
 			loaded = at
 		} else {
 			res = r.await(r.call(reader, "read"))
@@ -311,19 +309,7 @@ func (m *Machine) streamKernel(url string) (*kernelStream, error) {
 				sayHead(nil)
 			}
 			return nil
-		}, &bodySkip{
-			needFrom: func(int) int {
-				if s.HeadDone() {
-					return math.MaxInt // the rest is the compiler's
-				}
-				return int(s.NeedFrom())
-			},
-			skipped: func(n int) {
-				if !s.HeadDone() {
-					s.Write(n, nil)
-				}
-			},
-		})
+		}, &bodySkip{enough: s.HeadDone}) // the rest is the compiler's
 		if err == nil && !s.HeadDone() {
 			// No code section (or not wasm at all): the whole file is here,
 			// and the full check names what is wrong with it.

@@ -29,7 +29,7 @@ export function startGohost({ base = new URL('.', import.meta.url).href } = {}) 
 
 // gohostSkipTo reads a download's stream forward to byte offset target
 // without handing the bytes to Go: the host wants only the kernel's head
-// (its leading sections) and a few section headers after it, and a trip
+// (its leading sections), and a trip
 // into Go for every one of a 30 MB kernel's ~500 chunks cost seconds on a
 // busy page. at is the offset of the reader's next byte; progress(loaded) is
 // called at most every 50 ms. It resolves with {done, at, value}: value is

@@ -5,7 +5,7 @@
 // the kernel, starting CPU 0) waited behind it; here the stream never
 // touches the main thread. The page asks for what the host reads: the
 // response's status and headers, then chunks at the offsets it needs (the
-// kernel's head and its section headers, see gohostSkipTo in gohost.js);
+// kernel's head, then its end, see gohostSkipTo in gohost.js);
 // the bytes in between are passed over here, with progress reports. The
 // host's branch is read here as it arrives (pump), not when the host asks:
 // its bytes are buffered either way (a tee keeps what one branch has not
