@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,6 +16,21 @@ import (
 // the browser process root, keyed by pid: the memory a page costs as the OS
 // counts it (performance.measureUserAgentSpecificMemory misses wasm memory).
 func RendererPSS(root int) (map[int]int64, error) {
+	return processPSS(root, func(args []string) bool { return slices.Contains(args, "--type=renderer") })
+}
+
+// ContentPSS is RendererPSS for Firefox: its web content processes (the
+// ones started with -contentproc whose last argument, the process type, is
+// "tab"), the page's and the idle ones Firefox keeps ready alike.
+func ContentPSS(root int) (map[int]int64, error) {
+	return processPSS(root, func(args []string) bool {
+		return slices.Contains(args, "-contentproc") && args[len(args)-1] == "tab"
+	})
+}
+
+// processPSS returns the PSS (kB) of every process below root whose
+// command line (its arguments) is, keyed by pid.
+func processPSS(root int, is func(args []string) bool) (map[int]int64, error) {
 	children := map[int][]int{}
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
@@ -49,7 +65,7 @@ func RendererPSS(root int) (map[int]int64, error) {
 		stack = stack[:len(stack)-1]
 		stack = append(stack, children[p]...)
 		cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
-		if err != nil || !strings.Contains(string(cmd), "--type=renderer") {
+		if err != nil || len(cmd) == 0 || !is(strings.Split(strings.TrimSuffix(string(cmd), "\x00"), "\x00")) {
 			continue
 		}
 		rollup, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "smaps_rollup"))
