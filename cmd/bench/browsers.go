@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -196,12 +195,9 @@ func commandVersion(exe string) (string, error) {
 }
 
 // runPageFirefox is runPage in Firefox: a fresh tab with the probe as a
-// preload script, the page loaded, polled until CONF DONE, the probe read.
-// Renderer memory is not measured in Firefox.
+// preload script, the page loaded, polled until it is over, the probe read.
+// Memory is the PSS of Firefox's web content processes (ContentPSS).
 func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
-	if o.Memory {
-		return nil, errors.New("renderer memory is measured in Chromium only")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	defer cancel()
 	tab, err := b.ff.CreateTab(ctx)
@@ -214,58 +210,79 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 		_ = b.ff.CloseTab(c, tab)
 	}()
 	src := strings.NewReplacer("__POOL_FLOOR__", strconv.Itoa(o.PoolFloor),
-		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__SHELL__", "false").Replace(probeJS)
+		"__INPUT_STAMPS__", strconv.FormatBool(o.Stamps), "__SHELL__", strconv.FormatBool(o.Then != nil)).Replace(probeJS)
 	if err := b.ff.AddPreloadScript(ctx, tab, src); err != nil {
 		return nil, fmt.Errorf("set up tab: %w", err)
 	}
-	q := url.Values{
-		"kernel":  {"/conformance/vmlinux.wasm"},
-		"initrd":  {"/conformance/initramfs.cpio"},
-		"cmdline": {o.Cmdline},
-	}
-	if err := b.ff.Navigate(ctx, tab, b.baseURL+"/?"+q.Encode()); err != nil {
+	pageURL, kernel := b.pageURL(o)
+	if err := b.ff.Navigate(ctx, tab, pageURL); err != nil {
 		return nil, fmt.Errorf("navigate: %w", err)
 	}
-	cond := `'done' in b.t`
-	if o.Xterm {
-		cond = `'xtermDone' in b.t`
-	}
-	pred := `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
+	eval := func(js string, out any) error { return b.ff.Eval(ctx, tab, js, out) }
 	read := func() (*PageRun, error) {
 		var r PageRun
-		err := b.ff.Eval(ctx, tab, `globalThis.__bench ? JSON.parse(JSON.stringify(__bench.collect("/conformance/vmlinux.wasm"))) : {}`, &r)
-		if err != nil {
+		if err := eval(fmt.Sprintf(`globalThis.__bench ? JSON.parse(JSON.stringify(__bench.collect(%q))) : {}`, kernel), &r); err != nil {
 			return nil, fmt.Errorf("read probe: %w", err)
 		}
 		return &r, nil
 	}
+	pred := donePredicate(o)
 	for {
 		var ok bool
-		if err := b.ff.Eval(ctx, tab, pred, &ok); err != nil {
+		if err := eval(pred, &ok); err != nil {
 			if r, _ := read(); r != nil {
-				return r, fmt.Errorf("waiting for CONF DONE: %w (received %d bytes, stages %v, lines %v)", err, r.Received, r.Stages, r.Lines)
+				return r, fmt.Errorf("waiting for the page: %w (received %d bytes, stages %v, lines %v)", err, r.Received, r.Stages, r.Lines)
 			}
-			return nil, fmt.Errorf("waiting for CONF DONE: %w", err)
+			return nil, fmt.Errorf("waiting for the page: %w", err)
 		}
 		if ok {
 			break
 		}
 		time.Sleep(pollInterval)
 	}
+	if o.Memory {
+		// As in Chromium: the pool at its floor first (boots that stop at
+		// CONF DONE), then the same settling time, both hosts alike.
+		if o.PoolFloor > 0 && o.Host == HostGohost && o.Then == nil {
+			for t0 := time.Now(); time.Since(t0) < 30*time.Second; time.Sleep(pollInterval) {
+				var full bool
+				if eval(`gohost.status().pool >= `+strconv.Itoa(o.PoolFloor), &full) != nil || full {
+					break
+				}
+			}
+		}
+		time.Sleep(1500 * time.Millisecond)
+	}
 	r, err := read()
 	if err != nil {
 		return nil, err
 	}
 	if o.Eval != "" {
-		if err := b.ff.Eval(ctx, tab, o.Eval, &r.EvalResult); err != nil {
+		if err := eval(o.Eval, &r.EvalResult); err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", o.Eval, err)
 		}
+	}
+	if o.Memory {
+		pss, err := browsertest.ContentPSS(b.ff.PID())
+		if err != nil {
+			return nil, err
+		}
+		for _, kb := range pss {
+			r.PSSTotalKB += kb
+			r.PSSPageKB = max(r.PSSPageKB, kb)
+		}
+		r.Renderers = len(pss)
 	}
 	if len(r.Errors) > 0 {
 		return r, errors.New(strings.Join(r.Errors, "; "))
 	}
 	if r.Fails > 0 {
 		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	}
+	if o.Then != nil {
+		if err := o.Then(eval, r); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }

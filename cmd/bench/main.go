@@ -12,6 +12,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,12 +51,12 @@ func main() {
 	www := flag.String("www", "www", "the page's directory (built by make build)")
 	conf := flag.String("conformance", conformance.Dir(), "the conformance kernel's directory")
 	chromium := flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
-	browser := flag.String("browser", "chromium", "chromium: every figure; firefox or both: the boot figures in Firefox, or in both browsers side by side (browsers.go)")
+	browser := flag.String("browser", "chromium", "chromium: every figure; firefox or both: the boot figures in Firefox, or in both browsers side by side (browsers.go); with -only realboot, chromium or firefox: the browser of the realboot figures")
 	firefoxExe := flag.String("firefox", envOr("FIREFOX", firefox.DefaultPath), "Firefox executable")
 	ab := flag.String("ab", "", "compare page builds instead: comma-separated www dirs, each optionally :poolFloor (boot figures on the conformance kernel padded to a real kernel's shape, alternated)")
 	abWords := flag.String("ab-cmdline", "", "the -ab comparison's conformance command line (default: the boot scenarios)")
 	idle := flag.Duration("idle", 60*time.Second, "realboot: console idle time before the idle-input figure, once per page kind per run (0: skip it)")
-	only := flag.String("only", "", "realboot: only the realboot figures (written to cmd/bench/results-realboot.json unless -out)")
+	only := flag.String("only", "", "realboot: only the realboot figures (written to cmd/bench/results-realboot.json, or results-realboot-firefox.json with -browser firefox, unless -out)")
 	marks := flag.Bool("marks", false, "realboot: print each page load's start-up timeline: performance marks (gohost:*), the main thread's long tasks, resource timings and the kernel's CONF lines")
 	profile := flag.Bool("profile-output", false, "only profile the page's main thread during the output benchmark and print where the time goes")
 	flag.Parse()
@@ -77,7 +78,15 @@ func main() {
 	if *heavyN < 0 {
 		*heavyN = *n
 	}
-	if *browser != "chromium" {
+	if realbootOnly && *browser == "firefox" {
+		// realboot against the reference host, in Firefox.
+		if *out == "cmd/bench/results-realboot.json" {
+			*out = "cmd/bench/results-realboot-firefox.json"
+		}
+	} else if realbootOnly && *browser != "chromium" {
+		fmt.Fprintf(os.Stderr, "bench: -only realboot -browser %q: want chromium or firefox\n", *browser)
+		os.Exit(2)
+	} else if *browser != "chromium" {
 		names := []string{"firefox"}
 		if *browser == "both" {
 			names = []string{"chromium", "firefox"}
@@ -97,7 +106,11 @@ func main() {
 		}
 		return
 	}
-	if err := run(*n, *heavyN, *out, *www, *conf, *chromium); err != nil {
+	exe := *chromium
+	if *browser == "firefox" {
+		exe = *firefoxExe
+	}
+	if err := run(*n, *heavyN, *out, *www, *conf, *browser, exe); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -124,7 +137,9 @@ func envOr(k, def string) string {
 	return def
 }
 
-func run(n, heavyN int, out, www, conf, chromium string) error {
+// run measures in browser ("chromium", or "firefox" for -only realboot)
+// at exe.
+func run(n, heavyN int, out, www, conf, browser, exe string) error {
 	for _, f := range []string{"gohost.wasm", "gohost-worker.wasm", "wasm_exec.js", "gohost-worker.js"} {
 		if _, err := os.Stat(filepath.Join(www, f)); err != nil {
 			return fmt.Errorf("%v (run make build)", err)
@@ -134,8 +149,8 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	if err != nil {
 		return fmt.Errorf("conformance kernel: %v (make conformance)", err)
 	}
-	if _, err := os.Stat(chromium); err != nil {
-		return fmt.Errorf("chromium: %v (apt-get install chromium, or set CHROMIUM)", err)
+	if _, err := os.Stat(exe); err != nil {
+		return fmt.Errorf("%s: %v (install it, or set %s)", browser, err, strings.ToUpper(browser))
 	}
 
 	h, err := realHandler(www, conf)
@@ -148,18 +163,33 @@ func run(n, heavyN int, out, www, conf, chromium string) error {
 	}
 	defer stopServer()
 
-	browserCtx, stopBrowser, err := browsertest.StartChromium(chromium)
-	if err != nil {
-		return fmt.Errorf("starting Chromium: %w", err)
-	}
-	defer stopBrowser()
 	b := &Bench{
-		browser:    browserCtx,
-		baseURL:    base,
-		initrd:     initrd,
-		confDir:    conf,
-		samples:    map[string][]float64{},
-		browserPID: browsertest.BrowserPID(browserCtx),
+		baseURL: base,
+		initrd:  initrd,
+		confDir: conf,
+		samples: map[string][]float64{},
+	}
+	if browser == "firefox" {
+		ff, err := firefox.Start(context.Background(), exe)
+		if err != nil {
+			return err
+		}
+		defer ff.Close()
+		b.ff = ff
+		if v, err := firefox.Version(exe); err == nil {
+			b.notes = append(b.notes, "browser: "+v)
+		}
+		b.notes = append(b.notes, "PSS in Firefox: its web content processes (the page's and the idle ones it keeps ready), not renderers")
+	} else {
+		browserCtx, stopBrowser, err := browsertest.StartChromium(exe)
+		if err != nil {
+			return fmt.Errorf("starting Chromium: %w", err)
+		}
+		defer stopBrowser()
+		b.browser, b.browserPID = browserCtx, browsertest.BrowserPID(browserCtx)
+	}
+	if b.ff != nil && (profileOnly || abSpecs != "") {
+		return errors.New("-profile-output and -ab run in Chromium only")
 	}
 	if profileOnly {
 		return b.profileOutput(os.Stdout)

@@ -100,9 +100,14 @@ type PageOpts struct {
 	Host string
 	// Then, when set, makes the page one that boots to a shell prompt: the
 	// load waits for the prompt instead of CONF DONE, then Then runs in the
-	// still open tab (Chromium only).
-	Then func(ctx context.Context, r *PageRun) error
+	// still open tab.
+	Then func(eval Evaluator, r *PageRun) error
 }
+
+// Evaluator evaluates a JavaScript expression in the page, awaits it if it
+// is a promise and decodes its value (through JSON) into out: the same in
+// Chromium and Firefox.
+type Evaluator func(js string, out any) error
 
 // The hosts a page load can run.
 const (
@@ -139,36 +144,11 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up tab: %w", err)
 	}
-	base, kernel := b.baseURL, "/conformance/vmlinux.wasm"
-	if o.Base != "" {
-		base = o.Base
-	}
-	if o.Kernel != "" {
-		kernel = o.Kernel
-	}
-	initrd := "/conformance/initramfs.cpio"
-	if o.Initrd != "" {
-		initrd = o.Initrd
-	}
-	q := url.Values{
-		"kernel":  {kernel},
-		"initrd":  {initrd},
-		"cmdline": {o.Cmdline},
-	}
-	page := "/"
-	if o.Host == HostRef {
-		page = devserver.RefHostURL
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+page+"?"+q.Encode())); err != nil {
+	pageURL, kernel := b.pageURL(o)
+	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
 		return nil, fmt.Errorf("navigate: %w", err)
 	}
-	cond := `'done' in b.t`
-	if o.Then != nil {
-		cond = `'prompt' in b.t`
-	} else if o.Xterm {
-		cond = `'xtermDone' in b.t`
-	}
-	pred := `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
+	pred := donePredicate(o)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](pred,
 		chromedp.WithPollingInterval(pollInterval), chromedp.WithPollingTimeout(o.Timeout))); err != nil {
 		// Bounded: a page whose main thread is stuck never answers.
@@ -219,11 +199,55 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
 	}
 	if o.Then != nil {
-		if err := o.Then(ctx, r); err != nil {
+		eval := func(js string, out any) error {
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
+			if err != nil {
+				return err
+			}
+			return json.Unmarshal(v, out)
+		}
+		if err := o.Then(eval, r); err != nil {
 			return r, err
 		}
 	}
 	return r, nil
+}
+
+// pageURL is the address of o's page load and the kernel path it boots.
+func (b *Bench) pageURL(o PageOpts) (pageURL, kernel string) {
+	base, kernel, initrd := b.baseURL, "/conformance/vmlinux.wasm", "/conformance/initramfs.cpio"
+	if o.Base != "" {
+		base = o.Base
+	}
+	if o.Kernel != "" {
+		kernel = o.Kernel
+	}
+	if o.Initrd != "" {
+		initrd = o.Initrd
+	}
+	q := url.Values{
+		"kernel":  {kernel},
+		"initrd":  {initrd},
+		"cmdline": {o.Cmdline},
+	}
+	page := "/"
+	if o.Host == HostRef {
+		page = devserver.RefHostURL
+	}
+	return base + page + "?" + q.Encode(), kernel
+}
+
+// donePredicate is the expression that turns true when o's page load is
+// over: CONF DONE, the shell prompt (Then), xterm.js caught up (Xterm), or
+// an error.
+func donePredicate(o PageOpts) string {
+	cond := `'done' in b.t`
+	if o.Then != nil {
+		cond = `'prompt' in b.t`
+	} else if o.Xterm {
+		cond = `'xtermDone' in b.t`
+	}
+	return `(() => { const b = globalThis.__bench; return !!b && (b.errors.length > 0 || ` + cond + `); })()`
 }
 
 // readProbe reads probe.js's record, with the boot's waterfall (the kernel

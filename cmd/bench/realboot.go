@@ -13,7 +13,6 @@ package main
 // a model of the original JavaScript host), alternated.
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -21,8 +20,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/linuxwasm/gohost/e2e/conformance"
 )
@@ -74,14 +71,15 @@ func (b *Bench) realbootRun(host string, k *rbKind, idle time.Duration) (string,
 	}
 	var echo, ls, lsRun []float64
 	lsFirst, lsFirstRun, idleMs := math.NaN(), math.NaN(), math.NaN()
-	then := func(ctx context.Context, r *PageRun) error {
+	then := func(eval Evaluator, r *PageRun) error {
 		type answer struct {
 			Ms    float64 `json:"ms"`
 			RunMs float64 `json:"runMs"`
 		}
 		typ := func(line, want string) (answer, error) {
-			js := fmt.Sprintf(`__bench.shell(%q, %q, %d)`, line, want, shellTimeoutMs)
-			return chromedp.Run(ctx, chromedp.Evaluate[answer](js, chromedp.EvalAwaitPromise))
+			var a answer
+			err := eval(fmt.Sprintf(`__bench.shell(%q, %q, %d)`, line, want, shellTimeoutMs), &a)
+			return a, err
 		}
 		for i := 0; i < shellRounds; i++ {
 			a, err := typ("echo hi\r", "hi\r\n")

@@ -20,16 +20,19 @@ func RendererPSS(root int) (map[int]int64, error) {
 }
 
 // ContentPSS is RendererPSS for Firefox: its web content processes (the
-// ones started with -contentproc whose last argument, the process type, is
-// "tab"), the page's and the idle ones Firefox keeps ready alike.
+// ones started with -contentproc whose process type, a word of their
+// command line, is "tab"), the page's and the idle ones Firefox keeps ready
+// alike.
 func ContentPSS(root int) (map[int]int64, error) {
 	return processPSS(root, func(args []string) bool {
-		return slices.Contains(args, "-contentproc") && args[len(args)-1] == "tab"
+		return slices.Contains(args, "-contentproc") && slices.Contains(args, "tab")
 	})
 }
 
 // processPSS returns the PSS (kB) of every process below root whose
-// command line (its arguments) is, keyed by pid.
+// command line's words are, keyed by pid. Words, not arguments: a process
+// that Firefox's fork server made has its whole command line in one
+// argument.
 func processPSS(root int, is func(args []string) bool) (map[int]int64, error) {
 	children := map[int][]int{}
 	dirs, err := os.ReadDir("/proc")
@@ -65,7 +68,8 @@ func processPSS(root int, is func(args []string) bool) (map[int]int64, error) {
 		stack = stack[:len(stack)-1]
 		stack = append(stack, children[p]...)
 		cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
-		if err != nil || len(cmd) == 0 || !is(strings.Split(strings.TrimSuffix(string(cmd), "\x00"), "\x00")) {
+		words := strings.Fields(strings.ReplaceAll(string(cmd), "\x00", " "))
+		if err != nil || len(words) == 0 || !is(words) {
 			continue
 		}
 		rollup, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "smaps_rollup"))

@@ -22,22 +22,24 @@ func TestPSS(t *testing.T) {
 // command lines end like Chromium's renderer and Firefox's content and
 // decoder processes) and checks which of them each reader counts.
 func TestProcessKinds(t *testing.T) {
-	start := func(args ...string) int {
-		// "; :" keeps sh from replacing itself with sleep (and its
-		// command line with sleep's).
-		cmd := exec.Command("/bin/sh", append([]string{"-c", "sleep 60; :"}, args...)...)
+	// sh with argv[0] set, running sleep ("; :" keeps sh from replacing
+	// itself with it); the other arguments follow as sh's $0, $1...
+	start := func(argv0 string, args ...string) int {
+		cmd := &exec.Cmd{Path: "/bin/sh", Args: append([]string{argv0, "-c", "sleep 60; :"}, args...)}
 		if err := cmd.Start(); err != nil {
 			t.Skip("no /bin/sh:", err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 		return cmd.Process.Pid
 	}
-	renderer := start("--type=renderer", "--lang=en")
-	content := start("-contentproc", "-isForBrowser", "3", "tab")
-	decoder := start("-contentproc", "4", "rdd")
-	_ = start("--type=gpu-process")
-	// The children exist once fork returned; their command lines once sh
-	// runs, which /proc shows at once after exec.
+	renderer := start("chromium", "--type=renderer", "--lang=en")
+	// As Firefox starts them: argument by argument, and from its fork
+	// server, the whole command line in argv[0].
+	content := start("firefox-esr", "-contentproc", "-isForBrowser", "3", "tab")
+	forked := start("/usr/lib/firefox-esr/firefox-esr -contentproc -isForBrowser 5 tab")
+	decoder := start("/usr/lib/firefox-esr/firefox-esr -contentproc 4 rdd")
+	_ = start("chromium", "--type=gpu-process")
+	// /proc has a child's command line once it has exec'd.
 	time.Sleep(100 * time.Millisecond)
 
 	got, err := RendererPSS(os.Getpid())
@@ -51,8 +53,10 @@ func TestProcessKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := got[content]; !ok || len(got) != 1 {
-		t.Errorf("ContentPSS: got pids %v, want only %d (not the decoder %d)", keys(got), content, decoder)
+	_, ok1 := got[content]
+	_, ok2 := got[forked]
+	if !ok1 || !ok2 || len(got) != 2 {
+		t.Errorf("ContentPSS: got pids %v, want %d and %d (not the decoder %d)", keys(got), content, forked, decoder)
 	}
 	if got[content] <= 0 {
 		t.Errorf("ContentPSS: %d kB for a running process", got[content])
