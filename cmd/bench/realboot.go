@@ -142,8 +142,12 @@ func (b *Bench) realbootRun(host string, k *rbKind, idle time.Duration) (string,
 	if idle > 0 {
 		b.add("rb_idle"+sfx, idleMs)
 	}
-	return fmt.Sprintf("realboot %s: first line %.0f ms, prompt %.0f ms, PSS %.0f MiB (%d workers), first ls %.0f ms, ls %.0f ms (%.1f ms after the echo: %.1f), echo %.1f ms, after %v idle %.0f ms",
-		hostName(host), r.T["firstByte"], r.T["prompt"], float64(r.PSSTotalKB)/1024, r.statusInt("workers"), lsFirst, Summarise(ls).Median,
+	stocked := "" // gohost's started workers without a machine yet
+	if n := r.statusInt("stock"); n >= 0 {
+		stocked = fmt.Sprintf(" + %d stocked", n)
+	}
+	return fmt.Sprintf("realboot %s: first line %.0f ms, prompt %.0f ms, PSS %.0f MiB (%d workers%s), first ls %.0f ms, ls %.0f ms (%.1f ms after the echo: %.1f), echo %.1f ms, after %v idle %.0f ms",
+		hostName(host), r.T["firstByte"], r.T["prompt"], float64(r.PSSTotalKB)/1024, r.statusInt("workers"), stocked, lsFirst, Summarise(ls).Median,
 		Summarise(lsRun).Median, lsRun, Summarise(echo).Median, idle, idleMs), nil
 }
 
