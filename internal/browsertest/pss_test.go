@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"testing"
-	"time"
 )
 
 func TestPSS(t *testing.T) {
@@ -39,8 +38,8 @@ func TestProcessKinds(t *testing.T) {
 	forked := start("/usr/lib/firefox-esr/firefox-esr -contentproc -isForBrowser 5 tab")
 	decoder := start("/usr/lib/firefox-esr/firefox-esr -contentproc 4 rdd")
 	_ = start("chromium", "--type=gpu-process")
-	// /proc has a child's command line once it has exec'd.
-	time.Sleep(100 * time.Millisecond)
+	// No wait: Start returns once the child has exec'd sh, and /proc has
+	// its command line from then on.
 
 	got, err := RendererPSS(os.Getpid())
 	if err != nil {
