@@ -65,7 +65,7 @@ type GoStart struct {
 func (s GoStart) Message() map[string]any {
 	return map[string]any{
 		KeyKind: KindGo, KeyGoModule: s.GoModule, KeyForwarderModule: s.ForwarderModule,
-		KeyHostmemNames: anyList(s.HostmemNames),
+		KeyHostmemNames: AnyList(s.HostmemNames),
 	}
 }
 
@@ -121,7 +121,7 @@ func (s MachineStart) Message() map[string]any {
 	if l := s.Lists; l != nil {
 		m[KeyHostImports], m[KeyHostImpls], m[KeySysStubs] = l.HostImports, l.HostImpls, l.SysStubs
 	} else {
-		m[KeyHostImports], m[KeyHostImpls], m[KeySysStubs] = anyList(s.HostImports), anyList(s.HostImpls), anyList(s.SysStubs)
+		m[KeyHostImports], m[KeyHostImpls], m[KeySysStubs] = AnyList(s.HostImports), AnyList(s.HostImpls), AnyList(s.SysStubs)
 	}
 	if s.Role == RolePrimary {
 		m[KeyCmdline], m[KeyInitrd] = s.Cmdline, s.Initrd
@@ -135,7 +135,8 @@ func (s MachineStart) Message() map[string]any {
 	return m
 }
 
-func anyList(s []string) []any {
+// AnyList is s as postMessage (syscall/js.ValueOf) takes a list: []any.
+func AnyList(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
 		out[i] = v

@@ -107,15 +107,8 @@ func (m *Machine) startLists() *bridge.StartLists {
 		for i, s := range m.info.SysStubs {
 			stubs[i] = s.Name
 		}
-		list := func(s []string) []any {
-			a := make([]any, len(s))
-			for i, v := range s {
-				a[i] = v
-			}
-			return a
-		}
 		var vals [3]safejs.Value
-		for i, l := range [3][]any{list(m.info.HostImports), list(m.info.HostImpls), stubs} {
+		for i, l := range [3][]any{bridge.AnyList(m.info.HostImports), bridge.AnyList(m.info.HostImpls), stubs} {
 			v, err := safejs.ValueOf(l)
 			if err != nil {
 				return nil // cannot happen for strings; the message converts them itself then
