@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -263,21 +262,12 @@ func (b *Bench) runPageFirefox(o PageOpts) (*PageRun, error) {
 		}
 	}
 	if o.Memory {
-		pss, err := browsertest.ContentPSS(b.ff.PID())
-		if err != nil {
+		if err := r.addPSS(browsertest.ContentPSS(b.ff.PID())); err != nil {
 			return nil, err
 		}
-		for _, kb := range pss {
-			r.PSSTotalKB += kb
-			r.PSSPageKB = max(r.PSSPageKB, kb)
-		}
-		r.Renderers = len(pss)
 	}
-	if len(r.Errors) > 0 {
-		return r, errors.New(strings.Join(r.Errors, "; "))
-	}
-	if r.Fails > 0 {
-		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	if err := r.failure(); err != nil {
+		return r, err
 	}
 	if o.Then != nil {
 		if err := o.Then(eval, r); err != nil {

@@ -53,6 +53,32 @@ type PageRun struct {
 // Bench values of the run's BENCH lines.
 func (r *PageRun) Bench() map[string]float64 { return parseBench(r.Lines) }
 
+// addPSS records the PSS (kB by process) of the page's processes, as
+// browsertest's readers return it.
+func (r *PageRun) addPSS(pss map[int]int64, err error) error {
+	if err != nil {
+		return err
+	}
+	for _, kb := range pss {
+		r.PSSTotalKB += kb
+		r.PSSPageKB = max(r.PSSPageKB, kb)
+	}
+	r.Renderers = len(pss)
+	return nil
+}
+
+// failure is what went wrong in the page load: page errors, or failed
+// conformance checks.
+func (r *PageRun) failure() error {
+	if len(r.Errors) > 0 {
+		return errors.New(strings.Join(r.Errors, "; "))
+	}
+	if r.Fails > 0 {
+		return fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	}
+	return nil
+}
+
 func (r *PageRun) statusInt(k string) int {
 	if v, ok := r.Status[k].(float64); ok {
 		return int(v)
@@ -182,21 +208,12 @@ func (b *Bench) runPage(o PageOpts) (*PageRun, error) {
 		}
 	}
 	if o.Memory {
-		pss, err := browsertest.RendererPSS(b.browserPID)
-		if err != nil {
+		if err := r.addPSS(browsertest.RendererPSS(b.browserPID)); err != nil {
 			return nil, err
 		}
-		for _, kb := range pss {
-			r.PSSTotalKB += kb
-			r.PSSPageKB = max(r.PSSPageKB, kb)
-		}
-		r.Renderers = len(pss)
 	}
-	if len(r.Errors) > 0 {
-		return r, errors.New(strings.Join(r.Errors, "; "))
-	}
-	if r.Fails > 0 {
-		return r, fmt.Errorf("%d conformance checks failed: %v", r.Fails, r.Lines)
+	if err := r.failure(); err != nil {
+		return r, err
 	}
 	if o.Then != nil {
 		eval := func(js string, out any) error {
