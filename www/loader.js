@@ -75,6 +75,9 @@ import * as userFiles from './userfiles.js';
     $('error-download-log').hidden = state.logBytes === 0;
     $('error-panel').hidden = false;
     if (e.stage !== false) setStage('failed', e.title || 'Failed');
+    // The status panel with it: until its next tick it would show the
+    // machine before (its uptime, its workers) beside this error.
+    updateStatus();
   }
 
   function hideError() {
